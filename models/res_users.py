@@ -1,0 +1,80 @@
+from odoo import fields, models
+
+MANAGER_GROUP = "telephony.group_telephony_manager"
+
+CALL_ACTIONS = [
+    ("partner", "Open the contact"),
+    ("timeline", "Open the client timeline"),
+    ("nothing", "Do nothing"),
+]
+
+TELEPHONY_SELF_WRITEABLE_FIELDS = [
+    "telephony_enabled",
+    "telephony_incoming_action",
+    "telephony_outgoing_action",
+    "telephony_unknown_action",
+    "telephony_report_form",
+]
+TELEPHONY_SETTINGS_FIELDS = [*TELEPHONY_SELF_WRITEABLE_FIELDS, "telephony_extension"]
+
+
+class ResUsers(models.Model):
+    _name = "res.users"
+    _inherit = ["res.users", "telephony.extension.mixin"]
+    _telephony_extension_field = "telephony_extension"
+
+    telephony_enabled = fields.Boolean(
+        string="Make and Receive Calls from Odoo",
+        help="Turns on calling from Odoo, the action on answer, the call journal and the statistics.",
+    )
+    telephony_extension = fields.Char(
+        string="Internal Extension",
+        copy=False,
+        index="btree_not_null",
+        help="The user's own extension on the PBX (3 to 5 digits): Odoo rings it to place the user's calls.",
+    )
+    telephony_incoming_action = fields.Selection(
+        CALL_ACTIONS, string="On Incoming Call", default="partner", required=True,
+        help="What Odoo opens when a call rings you.",
+    )
+    telephony_outgoing_action = fields.Selection(
+        CALL_ACTIONS, string="On Outgoing Call", default="nothing", required=True,
+        help="What Odoo opens when you place a call.",
+    )
+    telephony_unknown_action = fields.Selection(
+        [("create_contact", "Create a contact"), ("timeline", "Open the client timeline")],
+        string="Unknown Number",
+        default="create_contact",
+        required=True,
+        help="How a new client is registered when a call comes from or goes to a number no contact has.",
+    )
+    telephony_report_form = fields.Selection(
+        [("simplified", "Simplified"), ("panel", "Report panel")],
+        string="Report Form",
+        default="simplified",
+        required=True,
+        help="Simplified: clear charts grouped in blocks. Report panel: Odoo's standard reporting views.",
+    )
+
+    _sql_constraints = [
+        ("telephony_extension_uniq", "UNIQUE(telephony_extension)", "Two users cannot share an internal extension."),
+    ]
+
+    @property
+    def SELF_READABLE_FIELDS(self):
+        return super().SELF_READABLE_FIELDS + TELEPHONY_SETTINGS_FIELDS
+
+    @property
+    def SELF_WRITEABLE_FIELDS(self):
+        return super().SELF_WRITEABLE_FIELDS + TELEPHONY_SELF_WRITEABLE_FIELDS
+
+    def write(self, vals):
+        # Telephony managers look after everyone's telephony settings without being user administrators.
+        if (
+            vals
+            and set(vals) <= set(TELEPHONY_SETTINGS_FIELDS)
+            and not self.env.su
+            and self.env.user.has_group(MANAGER_GROUP)
+        ):
+            return super(ResUsers, self.sudo()).write(vals)
+        return super().write(vals)

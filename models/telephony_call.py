@@ -1,0 +1,140 @@
+import random
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+
+from ..tools.phone import to_e164
+
+
+class TelephonyCall(models.Model):
+    """One call as the PBX saw it. Rows are written by the PBX listener, never by hand."""
+
+    _name = "telephony.call"
+    _description = "Call"
+    _order = "start_date desc, id desc"
+    _check_company_auto = True
+
+    direction = fields.Selection(
+        [("inbound", "Inbound"), ("outbound", "Outbound"), ("internal", "Internal")], required=True, index=True
+    )
+    state = fields.Selection(
+        [("ringing", "Ringing"), ("answered", "Answered"), ("missed", "Missed"), ("busy", "Busy"), ("failed", "Failed")],
+        required=True,
+        default="ringing",
+        index=True,
+    )
+    caller_number = fields.Char(string="Caller Number")
+    caller_number_e164 = fields.Char(
+        string="Caller Number (E.164)", compute="_compute_numbers_e164", store=True, index="btree_not_null"
+    )
+    called_number = fields.Char(string="Called Number")
+    called_number_e164 = fields.Char(
+        string="Called Number (E.164)", compute="_compute_numbers_e164", store=True, index="btree_not_null"
+    )
+    partner_id = fields.Many2one("res.partner", string="Contact", index="btree_not_null")
+    user_id = fields.Many2one("res.users", string="User", index="btree_not_null")
+    employee_id = fields.Many2one("hr.employee", string="Employee", index="btree_not_null")
+    conference_id = fields.Many2one("telephony.conference", string="Conference", index="btree_not_null")
+    incoming_number_id = fields.Many2one("telephony.incoming.number", string="Incoming Number", index="btree_not_null")
+    pbx_id = fields.Many2one("telephony.pbx", string="PBX", required=True, ondelete="restrict")
+    pbx_unique_id = fields.Char(string="PBX Call Id", required=True, help="The PBX's unique id of the call.")
+    start_date = fields.Datetime(string="Started On", required=True, default=fields.Datetime.now, index=True)
+    answer_date = fields.Datetime(string="Answered On")
+    end_date = fields.Datetime(string="Ended On")
+    ring_seconds = fields.Integer(compute="_compute_durations", store=True, aggregator="avg")
+    talk_seconds = fields.Integer(compute="_compute_durations", store=True, aggregator="sum")
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company, index=True)
+
+    _sql_constraints = [
+        ("pbx_unique_id_uniq", "UNIQUE(pbx_id, pbx_unique_id)", "The PBX reported this call id twice."),
+    ]
+
+    @api.depends("caller_number", "called_number", "company_id.country_id")
+    def _compute_numbers_e164(self):
+        for call in self:
+            country_code = call.company_id.country_id.code
+            call.caller_number_e164 = to_e164(call.caller_number, country_code)
+            call.called_number_e164 = to_e164(call.called_number, country_code)
+
+    @api.depends("start_date", "answer_date", "end_date")
+    def _compute_durations(self):
+        for call in self:
+            rang_until = call.answer_date or call.end_date
+            call.ring_seconds = _seconds_between(call.start_date, rang_until)
+            call.talk_seconds = _seconds_between(call.answer_date, call.end_date)
+
+    @api.depends("direction", "caller_number", "called_number", "partner_id")
+    def _compute_display_name(self):
+        labels = dict(self._fields["direction"]._description_selection(self.env))
+        for call in self:
+            other = call.called_number if call.direction == "outbound" else call.caller_number
+            who = call.partner_id.display_name or other or _("unknown number")
+            call.display_name = f"{labels.get(call.direction, '')} · {who}"
+
+    @api.model
+    def _generate_demo_calls(self, count=300, days=60, seed=18):
+        """Fill the journal with ``count`` plausible calls over the last ``days`` days (demo data)."""
+        rng = random.Random(seed)
+        pbx = self.env.ref("telephony.telephony_pbx_demo")
+        users = self.env["res.users"].search([("telephony_extension", "!=", False), ("share", "=", False)])
+        partners = self.env["res.partner"].search([("phone", "!=", False), ("is_company", "=", False)], limit=40)
+        rooms = self.env["telephony.conference"].search([("kind", "=", "room")])
+        incoming_numbers = self.env["telephony.incoming.number"].search([])
+        now = fields.Datetime.now()
+        vals_list = []
+        for index in range(count):
+            start = (now - timedelta(days=rng.uniform(0, days))).replace(hour=rng.randint(8, 18))
+            if start > now:
+                start -= timedelta(days=1)
+            vals_list.append(
+                _demo_call_vals(rng, index, start, pbx, users, partners, rooms, incoming_numbers)
+            )
+        return self.create(vals_list)
+
+
+def _seconds_between(start, end):
+    if not start or not end:
+        return 0
+    return max(0, int((end - start).total_seconds()))
+
+
+def _demo_call_vals(rng, index, start, pbx, users, partners, rooms, incoming_numbers):
+    user = rng.choice(users)
+    direction = rng.choices(["inbound", "outbound", "internal"], weights=[5, 4, 1])[0]
+    state = rng.choices(["answered", "missed", "busy", "failed"], weights=[14, 4, 1, 1])[0]
+    if direction == "outbound" and state == "missed":
+        state = "answered"
+    ring = timedelta(seconds=rng.randint(2, 30))
+    talk = timedelta(seconds=rng.randint(15, 1200))
+    partner = rng.choice(partners) if partners and direction != "internal" and rng.random() < 0.8 else partners[:0]
+    external = partner.phone or f"+1 415 555 {rng.randint(1000, 9999)}"
+    vals = {
+        "pbx_id": pbx.id,
+        "pbx_unique_id": f"demo-{index:05d}",
+        "direction": direction,
+        "state": state,
+        "user_id": user.id,
+        "employee_id": user.employee_id.id,
+        "partner_id": partner.id,
+        "start_date": start,
+        "answer_date": start + ring if state == "answered" else False,
+        "end_date": start + ring + (talk if state == "answered" else timedelta()),
+    }
+    if direction == "inbound":
+        vals.update(caller_number=external, called_number=user.telephony_extension)
+        if incoming_numbers and rng.random() < 0.3:
+            incoming = rng.choice(incoming_numbers)
+            vals.update(incoming_number_id=incoming.id, called_number=incoming.number)
+            if incoming.conference_id:
+                vals.update(conference_id=incoming.conference_id.id)
+    elif direction == "outbound":
+        vals.update(caller_number=user.telephony_extension, called_number=external)
+    else:
+        room = rng.choice(rooms) if rooms and rng.random() < 0.5 else rooms[:0]
+        other = rng.choice(users)
+        vals.update(
+            caller_number=user.telephony_extension,
+            called_number=room.extension or other.telephony_extension,
+            conference_id=room.id,
+        )
+    return vals

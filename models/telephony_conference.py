@@ -1,0 +1,168 @@
+import re
+
+from odoo import _, api, fields, models
+from odoo.exceptions import AccessError, ValidationError
+
+ACCESS_CODE_PATTERN = re.compile(r"\d{3,10}")
+MANAGER_GROUP = "telephony.group_telephony_manager"
+
+
+class TelephonyConference(models.Model):
+    _name = "telephony.conference"
+    _description = "Conference Room"
+    _inherit = ["mail.thread", "mail.activity.mixin", "telephony.extension.mixin"]
+    _order = "kind desc, extension, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, tracking=True)
+    active = fields.Boolean(default=True, tracking=True)
+    kind = fields.Selection(
+        [("room", "Permanent room"), ("meeting", "Ad-hoc meeting")],
+        required=True,
+        default="room",
+        tracking=True,
+        help="A permanent room is dialled by its extension; an ad-hoc meeting calls its participants.",
+    )
+    extension = fields.Char(
+        tracking=True,
+        index="btree_not_null",
+        help="Internal number everyone dials to join the room: 3 to 5 digits.",
+    )
+    access_code = fields.Char(
+        groups=MANAGER_GROUP,
+        copy=False,
+        tracking=True,
+        help="Digits a caller types, followed by #, before entering the room. Leave empty for an open room.",
+    )
+    administrator_access_code = fields.Char(
+        string="Room Access Code",
+        compute="_compute_administrator_access_code",
+        inverse="_inverse_administrator_access_code",
+        help="The access code, shown to the room's administrator.",
+    )
+    has_access_code = fields.Boolean(compute="_compute_has_access_code", compute_sudo=True)
+    administrator_id = fields.Many2one(
+        "res.users",
+        string="Administrator",
+        tracking=True,
+        check_company=True,
+        domain=[("share", "=", False)],
+        help="The user who manages the room; with 'wait for the administrator', the room opens when they join.",
+    )
+    administrator_extension = fields.Char(related="administrator_id.telephony_extension")
+    is_current_user_administrator = fields.Boolean(compute="_compute_is_current_user_administrator")
+    wait_for_administrator = fields.Boolean(
+        string="Wait for the Administrator",
+        tracking=True,
+        help="Nobody can use the room until the administrator is in: early callers hear music on hold.",
+    )
+    creator_id = fields.Many2one(
+        "res.users", string="Creator", default=lambda self: self.env.user, readonly=True, index=True
+    )
+    pbx_id = fields.Many2one(
+        "telephony.pbx",
+        string="PBX",
+        compute="_compute_pbx_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        check_company=True,
+        ondelete="restrict",
+    )
+    state = fields.Selection(
+        [("idle", "Idle"), ("waiting", "Waiting for administrator"), ("running", "Running")],
+        default="idle",
+        required=True,
+        readonly=True,
+        copy=False,
+        tracking=True,
+    )
+    participant_ids = fields.One2many("telephony.conference.participant", "conference_id", string="Participants")
+    participant_count = fields.Integer(compute="_compute_participant_count", string="Joined")
+    incoming_number_ids = fields.One2many("telephony.incoming.number", "conference_id", string="Incoming Numbers")
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company, index=True)
+
+    _sql_constraints = [
+        ("extension_uniq", "UNIQUE(extension)", "Two conference rooms cannot share an extension."),
+    ]
+
+    @api.depends("company_id")
+    def _compute_pbx_id(self):
+        for conference in self:
+            if conference.pbx_id.company_id != conference.company_id:
+                conference.pbx_id = self.env["telephony.pbx"]._default_pbx(conference.company_id)
+
+    @api.depends("participant_ids.state")
+    def _compute_participant_count(self):
+        for conference in self:
+            conference.participant_count = len(conference.participant_ids.filtered(lambda p: p.state == "joined"))
+
+    @api.depends_context("uid")
+    @api.depends("administrator_id")
+    def _compute_is_current_user_administrator(self):
+        for conference in self:
+            conference.is_current_user_administrator = conference.administrator_id == self.env.user
+
+    def _may_see_access_code(self):
+        self.ensure_one()
+        return self.env.su or self.env.user.has_group(MANAGER_GROUP) or self.administrator_id == self.env.user
+
+    @api.depends_context("uid")
+    @api.depends("administrator_id")
+    def _compute_administrator_access_code(self):
+        for conference in self:
+            visible = conference._may_see_access_code()
+            conference.administrator_access_code = conference.sudo().access_code if visible else False
+
+    def _inverse_administrator_access_code(self):
+        for conference in self:
+            if not conference._may_see_access_code():
+                raise AccessError(
+                    _("Only the administrator of %(room)s or a telephony manager may change its access code.",
+                      room=conference.display_name)
+                )
+            conference.sudo().access_code = conference.administrator_access_code
+
+    def _compute_has_access_code(self):
+        for conference in self:
+            conference.has_access_code = bool(conference.access_code)
+
+    @api.depends("name", "extension")
+    def _compute_display_name(self):
+        for conference in self:
+            conference.display_name = (
+                f"{conference.name} ({conference.extension})" if conference.extension else conference.name
+            )
+
+    @api.constrains("extension", "kind")
+    def _check_extension(self):
+        for conference in self:
+            if conference.kind == "room" and not conference.extension:
+                raise ValidationError(
+                    _("The room %(room)s needs an internal extension (3 to 5 digits).", room=conference.name)
+                )
+
+    @api.constrains("access_code")
+    def _check_access_code(self):
+        for conference in self.sudo():
+            code = conference.access_code
+            if code and not ACCESS_CODE_PATTERN.fullmatch(code):
+                raise ValidationError(
+                    _(
+                        "The access code of %(room)s is invalid: it must be 3 to 10 digits (0-9), as typed on a "
+                        "phone keypad before #.",
+                        room=conference.name,
+                    )
+                )
+
+    @api.constrains("wait_for_administrator", "administrator_id")
+    def _check_administrator(self):
+        for conference in self:
+            if conference.wait_for_administrator and not conference.administrator_id:
+                raise ValidationError(
+                    _(
+                        "The room %(room)s waits for its administrator, so it needs one: pick an administrator or "
+                        "turn off 'Wait for the Administrator'.",
+                        room=conference.name,
+                    )
+                )

@@ -1,0 +1,59 @@
+from odoo.tests import TransactionCase, new_test_user
+
+
+class TelephonyCase(TransactionCase):
+    """Two companies, telephony users and a manager, a PBX and a room per test class."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.env["res.company"].create({"name": "Telephony FR", "country_id": cls.env.ref("base.fr").id})
+        cls.other_company = cls.env["res.company"].create(
+            {"name": "Telephony BE", "country_id": cls.env.ref("base.be").id}
+        )
+        cls.user_anna = cls._new_user("anna_t", "telephony.group_telephony_user", extension="201")
+        cls.user_boris = cls._new_user("boris_t", "telephony.group_telephony_user", extension="202")
+        cls.manager = cls._new_user("chloe_t", "telephony.group_telephony_manager", extension="203")
+        cls.plain_user = cls._new_user("dan_t", "base.group_user")
+        cls.pbx = cls.env["telephony.pbx"].create(
+            {"name": "Test PBX", "ari_url": "http://127.0.0.1:9", "ari_password": "secret", "company_id": cls.company.id}
+        )
+        cls.room = cls.env["telephony.conference"].create(
+            {
+                "name": "Board",
+                "extension": "8001",
+                "access_code": "2468",
+                "administrator_id": cls.user_anna.id,
+                "wait_for_administrator": True,
+                "pbx_id": cls.pbx.id,
+                "company_id": cls.company.id,
+            }
+        )
+
+    @classmethod
+    def _new_user(cls, login, groups, extension=False):
+        user = new_test_user(
+            cls.env,
+            login=login,
+            groups=groups,
+            company_id=cls.company.id,
+            company_ids=[(6, 0, [cls.company.id])],
+        )
+        if extension:
+            user.telephony_extension = extension
+        return user
+
+    @classmethod
+    def _new_call(cls, unique_id, user, **values):
+        return cls.env["telephony.call"].create(
+            {
+                "pbx_id": cls.pbx.id,
+                "pbx_unique_id": unique_id,
+                "direction": "inbound",
+                "user_id": user.id,
+                "caller_number": "+33 6 12 34 56 78",
+                "called_number": user.telephony_extension,
+                "company_id": cls.company.id,
+                **values,
+            }
+        )

@@ -1,0 +1,48 @@
+from datetime import datetime
+
+from psycopg2 import IntegrityError
+
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from .common import TelephonyCase
+
+
+@tagged("post_install", "-at_install")
+class TestCall(TelephonyCase):
+    def test_answered_call_durations(self):
+        call = self._new_call(
+            "1700000000.1",
+            self.user_anna,
+            start_date=datetime(2026, 3, 1, 9, 0, 0),
+            answer_date=datetime(2026, 3, 1, 9, 0, 12),
+            end_date=datetime(2026, 3, 1, 9, 5, 12),
+            state="answered",
+        )
+        self.assertEqual((call.ring_seconds, call.talk_seconds), (12, 300))
+
+    def test_missed_call_rang_until_it_ended(self):
+        call = self._new_call(
+            "1700000000.2",
+            self.user_anna,
+            start_date=datetime(2026, 3, 1, 9, 0, 0),
+            end_date=datetime(2026, 3, 1, 9, 0, 25),
+            state="missed",
+        )
+        self.assertEqual((call.ring_seconds, call.talk_seconds), (25, 0))
+
+    def test_numbers_are_normalised_and_extensions_are_not(self):
+        call = self._new_call("1700000000.3", self.user_anna, caller_number="06 12 34 56 78")
+        self.assertEqual(call.caller_number_e164, "+33612345678")
+        self.assertFalse(call.called_number_e164, "an internal extension is no phone number")
+        self.assertEqual(call.caller_number, "06 12 34 56 78", "the raw number is kept as the PBX sent it")
+
+    def test_unparsable_number_is_kept_and_not_an_error(self):
+        call = self._new_call("1700000000.4", self.user_anna, caller_number="anonymous")
+        self.assertEqual(call.caller_number, "anonymous")
+        self.assertFalse(call.caller_number_e164)
+
+    def test_pbx_call_id_is_unique_per_pbx(self):
+        self._new_call("1700000000.5", self.user_anna)
+        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
+            self._new_call("1700000000.5", self.user_boris)
