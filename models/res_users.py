@@ -34,11 +34,17 @@ class ResUsers(models.Model):
         help="The user's own extension on the PBX (3 to 5 digits): Odoo rings it to place the user's calls.",
     )
     telephony_incoming_action = fields.Selection(
-        CALL_ACTIONS, string="On Incoming Call", default="partner", required=True,
+        CALL_ACTIONS,
+        string="On Incoming Call",
+        default="partner",
+        required=True,
         help="What Odoo opens when a call rings you.",
     )
     telephony_outgoing_action = fields.Selection(
-        CALL_ACTIONS, string="On Outgoing Call", default="nothing", required=True,
+        CALL_ACTIONS,
+        string="On Outgoing Call",
+        default="nothing",
+        required=True,
         help="What Odoo opens when you place a call.",
     )
     telephony_unknown_action = fields.Selection(

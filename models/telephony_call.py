@@ -1,7 +1,7 @@
 import random
 from datetime import timedelta
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 from ..tools.phone import to_e164
 
@@ -18,24 +18,30 @@ class TelephonyCall(models.Model):
         [("inbound", "Inbound"), ("outbound", "Outbound"), ("internal", "Internal")], required=True, index=True
     )
     state = fields.Selection(
-        [("ringing", "Ringing"), ("answered", "Answered"), ("missed", "Missed"), ("busy", "Busy"), ("failed", "Failed")],
+        [
+            ("ringing", "Ringing"),
+            ("answered", "Answered"),
+            ("missed", "Missed"),
+            ("busy", "Busy"),
+            ("failed", "Failed"),
+        ],
         required=True,
         default="ringing",
         index=True,
     )
-    caller_number = fields.Char(string="Caller Number")
+    caller_number = fields.Char()
     caller_number_e164 = fields.Char(
         string="Caller Number (E.164)", compute="_compute_numbers_e164", store=True, index="btree_not_null"
     )
-    called_number = fields.Char(string="Called Number")
+    called_number = fields.Char()
     called_number_e164 = fields.Char(
         string="Called Number (E.164)", compute="_compute_numbers_e164", store=True, index="btree_not_null"
     )
     partner_id = fields.Many2one("res.partner", string="Contact", index="btree_not_null")
-    user_id = fields.Many2one("res.users", string="User", index="btree_not_null")
-    employee_id = fields.Many2one("hr.employee", string="Employee", index="btree_not_null")
-    conference_id = fields.Many2one("telephony.conference", string="Conference", index="btree_not_null")
-    incoming_number_id = fields.Many2one("telephony.incoming.number", string="Incoming Number", index="btree_not_null")
+    user_id = fields.Many2one("res.users", index="btree_not_null")
+    employee_id = fields.Many2one("hr.employee", index="btree_not_null")
+    conference_id = fields.Many2one("telephony.conference", index="btree_not_null")
+    incoming_number_id = fields.Many2one("telephony.incoming.number", index="btree_not_null")
     pbx_id = fields.Many2one("telephony.pbx", string="PBX", required=True, ondelete="restrict")
     pbx_unique_id = fields.Char(string="PBX Call Id", required=True, help="The PBX's unique id of the call.")
     start_date = fields.Datetime(string="Started On", required=True, default=fields.Datetime.now, index=True)
@@ -68,7 +74,7 @@ class TelephonyCall(models.Model):
         labels = dict(self._fields["direction"]._description_selection(self.env))
         for call in self:
             other = call.called_number if call.direction == "outbound" else call.caller_number
-            who = call.partner_id.display_name or other or _("unknown number")
+            who = call.partner_id.display_name or other or self.env._("unknown number")
             call.display_name = f"{labels.get(call.direction, '')} · {who}"
 
     @api.model
@@ -79,16 +85,14 @@ class TelephonyCall(models.Model):
         users = self.env["res.users"].search([("telephony_extension", "!=", False), ("share", "=", False)])
         partners = self.env["res.partner"].search([("phone", "!=", False), ("is_company", "=", False)], limit=40)
         rooms = self.env["telephony.conference"].search([("kind", "=", "room")])
-        incoming_numbers = self.env["telephony.incoming.number"].search([])
+        incoming_numbers = self.env["telephony.incoming.number"].search([("company_id", "=", pbx.company_id.id)])
         now = fields.Datetime.now()
         vals_list = []
         for index in range(count):
             start = (now - timedelta(days=rng.uniform(0, days))).replace(hour=rng.randint(8, 18))
             if start > now:
                 start -= timedelta(days=1)
-            vals_list.append(
-                _demo_call_vals(rng, index, start, pbx, users, partners, rooms, incoming_numbers)
-            )
+            vals_list.append(_demo_call_vals(rng, index, start, pbx, users, partners, rooms, incoming_numbers))
         return self.create(vals_list)
 
 

@@ -1,6 +1,6 @@
 import re
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 
 ACCESS_CODE_PATTERN = re.compile(r"\d{3,10}")
@@ -43,7 +43,6 @@ class TelephonyConference(models.Model):
     has_access_code = fields.Boolean(compute="_compute_has_access_code", compute_sudo=True)
     administrator_id = fields.Many2one(
         "res.users",
-        string="Administrator",
         tracking=True,
         check_company=True,
         domain=[("share", "=", False)],
@@ -56,9 +55,7 @@ class TelephonyConference(models.Model):
         tracking=True,
         help="Nobody can use the room until the administrator is in: early callers hear music on hold.",
     )
-    creator_id = fields.Many2one(
-        "res.users", string="Creator", default=lambda self: self.env.user, readonly=True, index=True
-    )
+    creator_id = fields.Many2one("res.users", default=lambda self: self.env.user, readonly=True, index=True)
     pbx_id = fields.Many2one(
         "telephony.pbx",
         string="PBX",
@@ -118,8 +115,10 @@ class TelephonyConference(models.Model):
         for conference in self:
             if not conference._may_see_access_code():
                 raise AccessError(
-                    _("Only the administrator of %(room)s or a telephony manager may change its access code.",
-                      room=conference.display_name)
+                    self.env._(
+                        "Only the administrator of %(room)s or a telephony manager may change its access code.",
+                        room=conference.display_name,
+                    )
                 )
             conference.sudo().access_code = conference.administrator_access_code
 
@@ -139,7 +138,7 @@ class TelephonyConference(models.Model):
         for conference in self:
             if conference.kind == "room" and not conference.extension:
                 raise ValidationError(
-                    _("The room %(room)s needs an internal extension (3 to 5 digits).", room=conference.name)
+                    self.env._("The room %(room)s needs an internal extension (3 to 5 digits).", room=conference.name)
                 )
 
     @api.constrains("access_code")
@@ -148,7 +147,7 @@ class TelephonyConference(models.Model):
             code = conference.access_code
             if code and not ACCESS_CODE_PATTERN.fullmatch(code):
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The access code of %(room)s is invalid: it must be 3 to 10 digits (0-9), as typed on a "
                         "phone keypad before #.",
                         room=conference.name,
@@ -160,7 +159,7 @@ class TelephonyConference(models.Model):
         for conference in self:
             if conference.wait_for_administrator and not conference.administrator_id:
                 raise ValidationError(
-                    _(
+                    self.env._(
                         "The room %(room)s waits for its administrator, so it needs one: pick an administrator or "
                         "turn off 'Wait for the Administrator'.",
                         room=conference.name,

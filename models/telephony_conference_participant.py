@@ -8,8 +8,8 @@ class TelephonyConferenceParticipant(models.Model):
 
     conference_id = fields.Many2one("telephony.conference", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="conference_id.company_id", store=True, index=True)
-    user_id = fields.Many2one("res.users", string="User", index="btree_not_null")
-    employee_id = fields.Many2one("hr.employee", string="Employee", index="btree_not_null")
+    user_id = fields.Many2one("res.users", index="btree_not_null")
+    employee_id = fields.Many2one("hr.employee", index="btree_not_null")
     partner_id = fields.Many2one("res.partner", string="Contact", index="btree_not_null")
     number = fields.Char(string="Number Dialled", help="Extension or phone number the PBX called or that called in.")
     channel_id = fields.Char(

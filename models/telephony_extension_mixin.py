@@ -1,6 +1,6 @@
 import re
 
-from odoo import _, api, models
+from odoo import api, models
 from odoo.exceptions import ValidationError
 
 EXTENSION_PATTERN = re.compile(r"\d{3,5}")
@@ -23,9 +23,11 @@ class TelephonyExtensionMixin(models.AbstractModel):
     def create(self, vals_list):
         for vals in vals_list:
             self._check_extension_available(vals.get(self._telephony_extension_field))
-        extensions = [vals[self._telephony_extension_field] for vals in vals_list if vals.get(self._telephony_extension_field)]
+        extensions = [
+            vals[self._telephony_extension_field] for vals in vals_list if vals.get(self._telephony_extension_field)
+        ]
         if len(extensions) != len(set(extensions)):
-            raise ValidationError(_("Several records cannot be given the same extension at once."))
+            raise ValidationError(self.env._("Several records cannot be given the same extension at once."))
         return super().create(vals_list)
 
     def write(self, vals):
@@ -33,7 +35,7 @@ class TelephonyExtensionMixin(models.AbstractModel):
         if extension:
             if len(self) > 1:
                 raise ValidationError(
-                    _("Several records cannot be given the same extension %(extension)s.", extension=extension)
+                    self.env._("Several records cannot be given the same extension %(extension)s.", extension=extension)
                 )
             self._check_extension_available(extension)
         return super().write(vals)
@@ -58,7 +60,7 @@ class TelephonyExtensionMixin(models.AbstractModel):
             return
         if not EXTENSION_PATTERN.fullmatch(extension):
             raise ValidationError(
-                _(
+                self.env._(
                     'The extension "%(extension)s" is invalid: an internal extension is 3 to 5 digits.',
                     extension=extension,
                 )
@@ -66,7 +68,7 @@ class TelephonyExtensionMixin(models.AbstractModel):
         others = [owner for owner in self._find_extension_owners(extension) if owner != self]
         if others:
             raise ValidationError(
-                _(
+                self.env._(
                     "The extension %(extension)s is already taken by %(kind)s %(owner)s.",
                     extension=extension,
                     owner=others[0].display_name,

@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from odoo.addons.phone_validation.tools.phone_validation import phone_parse
@@ -24,23 +24,25 @@ class TelephonyIncomingNumber(models.Model):
     label = fields.Char()
     destination_type = fields.Selection(
         [("conference", "Conference"), ("user", "User")],
-        string="Destination Type",
         required=True,
         default="conference",
     )
     conference_id = fields.Many2one(
         "telephony.conference",
-        string="Conference",
         check_company=True,
         domain=[("kind", "=", "room")],
         ondelete="restrict",
     )
-    user_id = fields.Many2one("res.users", string="User", domain=[("share", "=", False)], ondelete="restrict")
+    user_id = fields.Many2one("res.users", domain=[("share", "=", False)], ondelete="restrict")
     active = fields.Boolean(default=True)
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company, index=True)
 
     _sql_constraints = [
-        ("number_company_uniq", "UNIQUE(company_id, number)", "An incoming number can only be defined once per company."),
+        (
+            "number_company_uniq",
+            "UNIQUE(company_id, number)",
+            "An incoming number can only be defined once per company.",
+        ),
     ]
 
     @api.depends("number")
@@ -80,7 +82,7 @@ class TelephonyIncomingNumber(models.Model):
         country_code = company.country_id.code
         if not country_code and not number.startswith(NATIONAL_PREFIXES):
             raise ValidationError(
-                _(
+                self.env._(
                     "The incoming number %(number)s is in national format, but the company %(company)s has no "
                     "country: type it with its country code (+33 1 84 88 00 00) or set the company's country.",
                     number=number,
@@ -91,18 +93,20 @@ class TelephonyIncomingNumber(models.Model):
             parsed = phone_parse(number, country_code)
         except UserError as error:
             raise ValidationError(
-                _("The incoming number %(number)s is refused: %(reason)s", number=number, reason=error.args[0])
+                self.env._("The incoming number %(number)s is refused: %(reason)s", number=number, reason=error.args[0])
             ) from error
         return format_e164(parsed)
 
     def _check_number_available(self, number, company):
         """Refuse ``number`` when another incoming number of ``company`` has it, naming that one."""
-        duplicate = self.with_context(active_test=False).sudo().search(
-            [("number", "=", number), ("company_id", "=", company.id), ("id", "not in", self.ids)], limit=1
+        duplicate = (
+            self.with_context(active_test=False)
+            .sudo()
+            .search([("number", "=", number), ("company_id", "=", company.id), ("id", "not in", self.ids)], limit=1)
         )
         if duplicate:
             raise ValidationError(
-                _(
+                self.env._(
                     "The incoming number %(number)s already exists in %(company)s: %(other)s.",
                     number=format_international(number),
                     company=company.display_name,
@@ -115,18 +119,22 @@ class TelephonyIncomingNumber(models.Model):
         for incoming in self:
             if incoming.destination_type == "conference" and not incoming.conference_id:
                 raise ValidationError(
-                    _("The incoming number %(number)s sends callers to a conference: pick the room.",
-                      number=incoming.number_international)
+                    self.env._(
+                        "The incoming number %(number)s sends callers to a conference: pick the room.",
+                        number=incoming.number_international,
+                    )
                 )
             if incoming.destination_type == "user":
                 if not incoming.user_id:
                     raise ValidationError(
-                        _("The incoming number %(number)s rings a user: pick the user.",
-                          number=incoming.number_international)
+                        self.env._(
+                            "The incoming number %(number)s rings a user: pick the user.",
+                            number=incoming.number_international,
+                        )
                     )
                 if not incoming.user_id.telephony_extension:
                     raise ValidationError(
-                        _(
+                        self.env._(
                             "The incoming number %(number)s cannot ring %(user)s, who has no extension: give them "
                             "one in their telephony settings first.",
                             number=incoming.number_international,

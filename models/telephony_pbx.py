@@ -1,6 +1,6 @@
 import logging
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 from ..pbx.ari import AriClient, PbxError
 
@@ -83,12 +83,12 @@ class TelephonyPbx(models.Model):
         except PbxError as error:
             _logger.info("PBX %s: connection test failed: %s", self.display_name, error)
             self._record_connection_error(error)
-            return self._notification(_("Connection failed"), str(error), "danger")
+            return self._notification(self.env._("Connection failed"), str(error), "danger")
         finally:
             client.close()
-        version = (info.get("system") or {}).get("version") or _("unknown version")
+        version = (info.get("system") or {}).get("version") or self.env._("unknown version")
         self._record_connection_success(version)
-        message = _(
+        message = self.env._(
             "Asterisk %(version)s answered at %(url)s: ARI is enabled and accepted user %(user)s. "
             "Calls reach Odoo through the Stasis application %(app)s.",
             version=version,
@@ -96,7 +96,7 @@ class TelephonyPbx(models.Model):
             user=self.sudo().ari_user,
             app=self.sudo().ari_app,
         )
-        return self._notification(_("Connection works"), message, "success")
+        return self._notification(self.env._("Connection works"), message, "success")
 
     def _notification(self, title, message, kind):
         return {

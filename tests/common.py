@@ -16,7 +16,12 @@ class TelephonyCase(TransactionCase):
         cls.manager = cls._new_user("chloe_t", "telephony.group_telephony_manager", extension="203")
         cls.plain_user = cls._new_user("dan_t", "base.group_user")
         cls.pbx = cls.env["telephony.pbx"].create(
-            {"name": "Test PBX", "ari_url": "http://127.0.0.1:9", "ari_password": "secret", "company_id": cls.company.id}
+            {
+                "name": "Test PBX",
+                "ari_url": "http://127.0.0.1:9",
+                "ari_password": "secret",
+                "company_id": cls.company.id,
+            }
         )
         cls.room = cls.env["telephony.conference"].create(
             {

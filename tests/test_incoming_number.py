@@ -46,8 +46,13 @@ class TestIncomingNumber(TelephonyCase):
     def test_national_input_without_company_country_asks_for_a_country_code(self):
         company = self.env["res.company"].create({"name": "Nowhere"})
         with self.assertRaisesRegex(ValidationError, "has no country"):
-            self._new_number("01 84 88 00 00", company=company, conference_id=False, destination_type="user",
-                             user_id=self.user_anna.id)
+            self._new_number(
+                "01 84 88 00 00",
+                company=company,
+                conference_id=False,
+                destination_type="user",
+                user_id=self.user_anna.id,
+            )
 
     def test_same_number_twice_in_a_company_is_refused(self):
         self._new_number("+33 1 84 88 00 00")

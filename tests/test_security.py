@@ -35,9 +35,7 @@ class TestSecurity(TelephonyCase):
 
     def test_calls_of_another_company_stay_hidden_even_from_managers(self):
         other_pbx = self.env["telephony.pbx"].create({"name": "BE PBX", "company_id": self.other_company.id})
-        other_call = self._new_call(
-            "1700000001.3", self.manager, pbx_id=other_pbx.id, company_id=self.other_company.id
-        )
+        other_call = self._new_call("1700000001.3", self.manager, pbx_id=other_pbx.id, company_id=self.other_company.id)
         visible = self.env["telephony.call"].with_user(self.manager).search([])
         self.assertNotIn(other_call, visible)
 
@@ -82,16 +80,20 @@ class TestSecurity(TelephonyCase):
             conferences.create({"name": "Rogue room", "extension": "8500"})
 
     def test_meetings_are_seen_by_their_creator_and_participants_only(self):
-        meeting = self.env["telephony.conference"].with_user(self.user_boris).create(
-            {"name": "Private meeting", "kind": "meeting"}
+        meeting = (
+            self.env["telephony.conference"]
+            .with_user(self.user_boris)
+            .create({"name": "Private meeting", "kind": "meeting"})
         )
         self.assertNotIn(meeting, self.env["telephony.conference"].with_user(self.user_anna).search([]))
         self.env["telephony.conference.participant"].create(
             {"conference_id": meeting.id, "user_id": self.user_anna.id, "state": "joined"}
         )
         self.assertIn(meeting, self.env["telephony.conference"].with_user(self.user_anna).search([]))
-        participants = self.env["telephony.conference.participant"].with_user(self.user_anna).search(
-            [("conference_id", "=", meeting.id)]
+        participants = (
+            self.env["telephony.conference.participant"]
+            .with_user(self.user_anna)
+            .search([("conference_id", "=", meeting.id)])
         )
         self.assertEqual(participants.user_id, self.user_anna)
 
