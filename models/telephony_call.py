@@ -3,7 +3,10 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
+from ..tools.ari_events import BUSY_CAUSES, caller_number, dialled_number, event_datetime, hangup_cause
 from ..tools.phone import to_e164
+
+FAILURE_CAUSES = {1, 3, 27, 34, 38, 41, 42}  # unallocated number, no route, out of order, congestion, ...
 
 
 class TelephonyCall(models.Model):
@@ -76,6 +79,48 @@ class TelephonyCall(models.Model):
             other = call.called_number if call.direction == "outbound" else call.caller_number
             who = call.partner_id.display_name or other or self.env._("unknown number")
             call.display_name = f"{labels.get(call.direction, '')} · {who}"
+
+    @api.model
+    def _ari_open_inbound_call(self, pbx, event):
+        """Journal a call the PBX sent into the application; the PBX's channel id keys the row."""
+        called = dialled_number(event)
+        caller = caller_number(event)
+        destination = pbx._resolve_destination(called, caller)
+        return self.create(
+            {
+                "pbx_id": pbx.id,
+                "pbx_unique_id": event["channel"]["id"],
+                "company_id": pbx.company_id.id,
+                "caller_number": caller,
+                "called_number": called,
+                "start_date": event_datetime(event),
+                **destination,
+            }
+        )
+
+    def _ari_apply(self, event):
+        """Apply one ARI event about this call's channel; return whether anything changed."""
+        self.ensure_one()
+        kind = event.get("type")
+        when = event_datetime(event)
+        if kind == "ChannelStateChange" and event["channel"].get("state") == "Up" and not self.answer_date:
+            self.write({"state": "answered", "answer_date": when})
+            return True
+        if kind in ("StasisEnd", "ChannelDestroyed") and not self.end_date:
+            values = {"end_date": when}
+            if self.state == "ringing":
+                values["state"] = self._unanswered_state(hangup_cause(event))
+            self.write(values)
+            return True
+        return False
+
+    @api.model
+    def _unanswered_state(self, cause):
+        if cause in BUSY_CAUSES:
+            return "busy"
+        if cause in FAILURE_CAUSES:
+            return "failed"
+        return "missed"
 
     @api.model
     def _generate_demo_calls(self, count=300, days=60, seed=18):

@@ -68,11 +68,11 @@ class TelephonyConference(models.Model):
     )
     state = fields.Selection(
         [("idle", "Idle"), ("waiting", "Waiting for administrator"), ("running", "Running")],
-        default="idle",
-        required=True,
-        readonly=True,
+        compute="_compute_state",
+        store=True,
         copy=False,
         tracking=True,
+        help="Running once someone is in the room; waiting while callers are on hold for the administrator.",
     )
     participant_ids = fields.One2many("telephony.conference.participant", "conference_id", string="Participants")
     participant_count = fields.Integer(compute="_compute_participant_count", string="Joined")
@@ -88,6 +88,17 @@ class TelephonyConference(models.Model):
         for conference in self:
             if conference.pbx_id.company_id != conference.company_id:
                 conference.pbx_id = self.env["telephony.pbx"]._default_pbx(conference.company_id)
+
+    @api.depends("participant_ids.state")
+    def _compute_state(self):
+        for conference in self:
+            states = set(conference.participant_ids.mapped("state"))
+            if "joined" in states:
+                conference.state = "running"
+            elif "waiting" in states:
+                conference.state = "waiting"
+            else:
+                conference.state = "idle"
 
     @api.depends("participant_ids.state")
     def _compute_participant_count(self):
@@ -165,3 +176,55 @@ class TelephonyConference(models.Model):
                         room=conference.name,
                     )
                 )
+
+    @api.model
+    def _bridge_prefix(self):
+        database_uuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid", "")
+        return f"telephony-{database_uuid[:8]}-"
+
+    def _bridge_id(self):
+        """The PBX bridge of this conference: derived from the record, so a restart finds it again."""
+        self.ensure_one()
+        return f"{self._bridge_prefix()}{self.id}"
+
+    @api.model
+    def _from_bridge_id(self, bridge_id):
+        prefix = self._bridge_prefix()
+        if not bridge_id or not bridge_id.startswith(prefix) or not bridge_id[len(prefix) :].isdigit():
+            return self.browse()
+        return self.sudo().browse(int(bridge_id[len(prefix) :])).exists()
+
+    def _telephony_payload(self):
+        """What a conference window needs to draw this conference."""
+        self.ensure_one()
+        return {
+            "id": self.id,
+            "name": self.name,
+            "extension": self.extension or "",
+            "kind": self.kind,
+            "state": self.state,
+            "creator_id": self.creator_id.id,
+            "administrator_id": self.administrator_id.id,
+            "participants": [
+                {
+                    "id": participant.id,
+                    "name": participant.display_name,
+                    "number": participant.number or "",
+                    "state": participant.state,
+                    "muted": participant.muted,
+                    "talking": participant.talking,
+                    "is_administrator": participant.is_administrator,
+                    "user_id": participant.user_id.id,
+                    "partner_id": (participant.user_id.partner_id or participant.partner_id).id,
+                }
+                for participant in self.participant_ids
+            ],
+        }
+
+    def _notify_participants(self):
+        """Push each conference's new state to the browsers of everyone who may watch it."""
+        for conference in self:
+            payload = conference._telephony_payload()
+            users = conference.participant_ids.user_id | conference.creator_id | conference.administrator_id
+            for user in users:
+                user._bus_send("telephony/conference", payload)

@@ -1,5 +1,11 @@
 from odoo import api, fields, models
 
+from ..tools.ari_events import BUSY_CAUSES, caller_number, event_datetime, hangup_cause
+
+# A participant only moves forward through these ranks, so a replayed or late event changes nothing.
+STATE_RANK = {"calling": 0, "ringing": 1, "waiting": 2, "joined": 3, "left": 4, "failed": 4, "rejected": 4}
+LIVE_STATES = ("calling", "ringing", "waiting", "joined")
+
 
 class TelephonyConferenceParticipant(models.Model):
     _name = "telephony.conference.participant"
@@ -19,6 +25,7 @@ class TelephonyConferenceParticipant(models.Model):
         [
             ("calling", "Calling"),
             ("ringing", "Ringing"),
+            ("waiting", "Waiting for administrator"),
             ("joined", "Joined"),
             ("left", "Left"),
             ("failed", "Failed"),
@@ -38,3 +45,57 @@ class TelephonyConferenceParticipant(models.Model):
         for participant in self:
             person = participant.user_id or participant.employee_id or participant.partner_id
             participant.display_name = person.display_name or participant.number or ""
+
+    def _move_to(self, state, when):
+        """Move forward to ``state``; a participant never goes back (replayed events are no-ops)."""
+        self.ensure_one()
+        if STATE_RANK[state] <= STATE_RANK[self.state] and not (self.state == "joined" and state == "left"):
+            return False
+        values = {"state": state}
+        if state == "joined" and not self.join_date:
+            values["join_date"] = when
+        if state not in LIVE_STATES:
+            values.update(leave_date=when, talking=False)
+        self.write(values)
+        return True
+
+    def _ari_apply(self, event):
+        """Apply one ARI event about this participant's channel; return whether anything changed."""
+        self.ensure_one()
+        kind = event.get("type")
+        when = event_datetime(event)
+        if kind == "ChannelStateChange" and event["channel"].get("state") == "Ringing":
+            return self._move_to("ringing", when)
+        if kind == "ChannelEnteredBridge":
+            return self._move_to("joined", when)
+        if kind == "ChannelLeftBridge":
+            return self.state == "joined" and self._move_to("left", when)
+        if kind in ("ChannelTalkingStarted", "ChannelTalkingFinished"):
+            talking = kind == "ChannelTalkingStarted" and self.state == "joined" and not self.muted
+            if self.talking != talking:
+                self.talking = talking
+                return True
+            return False
+        if kind in ("StasisEnd", "ChannelDestroyed"):
+            if self.state in ("waiting", "joined"):
+                return self._move_to("left", when)
+            return self._move_to("rejected" if hangup_cause(event) in BUSY_CAUSES else "failed", when)
+        return False
+
+    @api.model
+    def _ari_create_for_caller(self, conference, event, state):
+        """A caller who dialled into ``conference`` shows up as a participant."""
+        number = caller_number(event)
+        user = self.env["res.users"].sudo().search([("telephony_extension", "=", number)], limit=1) if number else None
+        return self.create(
+            {
+                "conference_id": conference.id,
+                "channel_id": event["channel"]["id"],
+                "number": number,
+                "user_id": user.id if user else False,
+                "employee_id": user.employee_id.id if user else False,
+                "is_administrator": bool(user) and user == conference.administrator_id,
+                "state": state,
+                "join_date": event_datetime(event) if state == "joined" else False,
+            }
+        )

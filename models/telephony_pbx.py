@@ -3,6 +3,8 @@ import logging
 from odoo import api, fields, models
 
 from ..pbx.ari import AriClient, PbxError
+from ..tools.ari_events import event_channel_id
+from ..tools.phone import to_e164
 
 _logger = logging.getLogger(__name__)
 
@@ -115,3 +117,89 @@ class TelephonyPbx(models.Model):
     def _default_pbx(self, company=None):
         company = company or self.env.company
         return self.sudo().search([("company_id", "=", company.id)], limit=1)
+
+    def _resolve_destination(self, called, caller):
+        """Who a call to ``called`` from ``caller`` is for, as telephony.call values.
+
+        An incoming number wins over an extension (a public number may end like an
+        extension); a caller who is a user's extension makes the call internal.
+        """
+        self.ensure_one()
+        values = {"direction": "inbound"}
+        caller_user = self._user_with_extension(caller)
+        if caller_user:
+            values.update(direction="internal", user_id=caller_user.id, employee_id=caller_user.employee_id.id)
+        incoming = self._incoming_number(called)
+        if incoming:
+            values["incoming_number_id"] = incoming.id
+            if incoming.destination_type == "conference":
+                values["conference_id"] = incoming.conference_id.id
+            elif incoming.destination_type == "user":
+                values.update(user_id=incoming.user_id.id, employee_id=incoming.user_id.employee_id.id)
+            return values
+        room = self.env["telephony.conference"].sudo().search(
+            [("extension", "=", called), ("kind", "=", "room"), ("company_id", "=", self.company_id.id)], limit=1
+        )
+        if room:
+            values["conference_id"] = room.id
+            return values
+        called_user = self._user_with_extension(called)
+        if called_user:
+            values.update(user_id=called_user.id, employee_id=called_user.employee_id.id)
+        return values
+
+    def _user_with_extension(self, number):
+        if not number or not number.isdigit():
+            return self.env["res.users"]
+        return self.env["res.users"].sudo().search([("telephony_extension", "=", number)], limit=1)
+
+    def _incoming_number(self, called):
+        e164 = to_e164(called, self.company_id.country_id.code)
+        if not e164:
+            return self.env["telephony.incoming.number"]
+        return self.env["telephony.incoming.number"].sudo().search(
+            [("number", "=", e164), ("company_id", "=", self.company_id.id)], limit=1
+        )
+
+    def _apply_ari_events(self, events):
+        """Apply a batch of ARI events to the journal and the conferences, in the caller's transaction.
+
+        Every effect is keyed by the PBX's channel id and only moves a record forward, so
+        applying the same event twice changes nothing. Returns the conferences that changed.
+        """
+        self.ensure_one()
+        pbx = self.sudo()
+        channel_ids = list({channel_id for channel_id in map(event_channel_id, events) if channel_id})
+        calls = {
+            call.pbx_unique_id: call
+            for call in pbx.env["telephony.call"].search(
+                [("pbx_id", "=", pbx.id), ("pbx_unique_id", "in", channel_ids)]
+            )
+        }
+        participants = {
+            participant.channel_id: participant
+            for participant in pbx.env["telephony.conference.participant"].search(
+                [("conference_id.pbx_id", "=", pbx.id), ("channel_id", "in", channel_ids)]
+            )
+        }
+        changed = pbx.env["telephony.conference"]
+        for event in events:
+            channel_id = event_channel_id(event)
+            if not channel_id:
+                continue
+            if event["type"] == "StasisStart" and channel_id not in calls and channel_id not in participants:
+                calls[channel_id] = pbx.env["telephony.call"]._ari_open_inbound_call(pbx, event)
+            if event["type"] == "ChannelEnteredBridge" and channel_id not in participants:
+                conference = pbx.env["telephony.conference"]._from_bridge_id(event["bridge"]["id"])
+                if conference:
+                    participants[channel_id] = pbx.env["telephony.conference.participant"]._ari_create_for_caller(
+                        conference, event, "joined"
+                    )
+                    changed |= conference
+            if channel_id in calls:
+                calls[channel_id]._ari_apply(event)
+            participant = participants.get(channel_id)
+            if participant and participant._ari_apply(event):
+                changed |= participant.conference_id
+        changed._notify_participants()
+        return changed

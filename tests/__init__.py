@@ -1,3 +1,4 @@
+from . import test_ari_events
 from . import test_call
 from . import test_conference
 from . import test_demo_data

@@ -1,1 +1,2 @@
+from . import ari_events
 from . import phone
