@@ -107,12 +107,17 @@ class TelephonyCall(models.Model):
             self.write({"state": "answered", "answer_date": when})
             return True
         if kind in ("StasisEnd", "ChannelDestroyed") and not self.end_date:
-            values = {"end_date": when}
-            if self.state == "ringing":
-                values["state"] = self._unanswered_state(hangup_cause(event))
-            self.write(values)
+            self._close(when, hangup_cause(event))
             return True
         return False
+
+    def _close(self, when, cause=0):
+        """End the call at ``when``; an unanswered call ends busy, failed or missed by the hangup cause."""
+        self.ensure_one()
+        values = {"end_date": when}
+        if self.state == "ringing":
+            values["state"] = self._unanswered_state(cause)
+        self.write(values)
 
     @api.model
     def _unanswered_state(self, cause):

@@ -1,9 +1,15 @@
 import re
+import uuid
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+from ..tools.phone import to_e164
+from .telephony_extension_mixin import EXTENSION_PATTERN
 
 ACCESS_CODE_PATTERN = re.compile(r"\d{3,10}")
+CONFERENCE_CALLER_NAME = "Conference"
+RING_SECONDS = 45
 MANAGER_GROUP = "telephony.group_telephony_manager"
 
 
@@ -206,17 +212,7 @@ class TelephonyConference(models.Model):
             "creator_id": self.creator_id.id,
             "administrator_id": self.administrator_id.id,
             "participants": [
-                {
-                    "id": participant.id,
-                    "name": participant.display_name,
-                    "number": participant.number or "",
-                    "state": participant.state,
-                    "muted": participant.muted,
-                    "talking": participant.talking,
-                    "is_administrator": participant.is_administrator,
-                    "user_id": participant.user_id.id,
-                    "partner_id": (participant.user_id.partner_id or participant.partner_id).id,
-                }
+                participant._telephony_payload()
                 for participant in self.participant_ids
             ],
         }
@@ -228,3 +224,170 @@ class TelephonyConference(models.Model):
             users = conference.participant_ids.user_id | conference.creator_id | conference.administrator_id
             for user in users:
                 user._bus_send("telephony/conference", payload)
+
+    # ------------------------------------------------------------------
+    # Actions on the PBX (called by the UI; the listener follows up on events)
+    # ------------------------------------------------------------------
+
+    def _may_moderate(self):
+        self.ensure_one()
+        user = self.env.user
+        return self.env.su or user.has_group(MANAGER_GROUP) or user in (self.creator_id | self.administrator_id)
+
+    def _check_may_moderate(self):
+        for conference in self:
+            if not conference._may_moderate():
+                raise AccessError(
+                    self.env._(
+                        "Only the administrator or the creator of %(room)s, or a telephony manager, may do this.",
+                        room=conference.display_name,
+                    )
+                )
+
+    def _pbx(self):
+        self.ensure_one()
+        if not self.pbx_id:
+            raise UserError(
+                self.env._("%(room)s has no PBX: pick one on the conference first.", room=self.display_name)
+            )
+        return self.pbx_id.sudo()
+
+    def _dial_target(self, number=None, user=None, employee=None, partner=None):
+        """Return (number, is_internal, person values) for whoever is to be called into the room."""
+        self.ensure_one()
+        if employee and not user:
+            user = employee.user_id
+        if user and user.telephony_extension:
+            values = {"user_id": user.id, "employee_id": (employee or user.employee_id).id}
+            return user.telephony_extension, True, values
+        if employee:
+            number = employee.work_phone or employee.mobile_phone
+            person, values = employee, {"employee_id": employee.id, "user_id": employee.user_id.id}
+        elif partner:
+            number = partner.phone or partner.mobile
+            person, values = partner, {"partner_id": partner.id}
+        else:
+            person, values = None, {}
+        if not number:
+            raise UserError(
+                self.env._("%(person)s has no extension and no phone number to call.", person=person.display_name)
+                if person
+                else self.env._("Type an extension or a phone number to invite.")
+            )
+        number = number.strip()
+        if EXTENSION_PATTERN.fullmatch(number):
+            owner = self.env["res.users"].sudo().search([("telephony_extension", "=", number)], limit=1)
+            values.setdefault("user_id", owner.id)
+            return number, True, values
+        e164 = to_e164(number, self.company_id.country_id.code)
+        if not e164:
+            raise UserError(
+                self.env._(
+                    "%(number)s is neither an internal extension (3 to 5 digits) nor a valid phone number.",
+                    number=number,
+                )
+            )
+        return e164, False, values
+
+    def _invite(self, targets, is_administrator=False):
+        """Create a participant per target and have the PBX call them all at once."""
+        self.ensure_one()
+        pbx = self._pbx()
+        participants = self.env["telephony.conference.participant"]
+        originates = []
+        for target in targets:
+            number, internal, values = self._dial_target(**target)
+            participant = participants.sudo().create(
+                {
+                    "conference_id": self.id,
+                    "number": number,
+                    "channel_id": f"telephony-{uuid.uuid4().hex}",
+                    "state": "calling",
+                    "is_administrator": is_administrator and values.get("user_id") == self.env.user.id,
+                    **values,
+                }
+            )
+            participants |= participant
+            originates.append(
+                {
+                    "endpoint": pbx._endpoint_for(number, internal),
+                    "channel_id": participant.channel_id,
+                    "app_args": ["invite", str(self.id), str(participant.id)],
+                    "caller_id": f'"{CONFERENCE_CALLER_NAME}" <{self.extension or number}>',
+                    "timeout": RING_SECONDS,
+                }
+            )
+        pbx._call_pbx(lambda client: client.originate_many(originates))
+        self._notify_participants()
+        return participants
+
+    def action_invite(self, number=None, user_id=None, employee_id=None, partner_id=None):
+        """Call someone and link them straight into the conference (no access code)."""
+        self.ensure_one()
+        self._check_may_moderate()
+        target = {
+            "number": number,
+            "user": self.env["res.users"].browse(user_id) if user_id else None,
+            "employee": self.env["hr.employee"].browse(employee_id) if employee_id else None,
+            "partner": self.env["res.partner"].browse(partner_id) if partner_id else None,
+        }
+        participant = self._invite([target])
+        return participant._telephony_payload()
+
+    def _live_participant(self, participant_id):
+        self.ensure_one()
+        participant = self.participant_ids.filtered(lambda p: p.id == participant_id)
+        if not participant or participant.state in ("left", "failed", "rejected"):
+            raise UserError(self.env._("This participant is no longer in %(room)s.", room=self.display_name))
+        return participant.sudo()
+
+    def action_kick(self, participant_id):
+        """Remove a participant: the PBX hangs up their call."""
+        self.ensure_one()
+        self._check_may_moderate()
+        self._live_participant(participant_id)._hang_up()
+        return True
+
+    def action_mute(self, participant_id, muted=True):
+        """Mute or unmute a participant's microphone: they keep hearing the room."""
+        self.ensure_one()
+        self._check_may_moderate()
+        self._live_participant(participant_id)._set_muted(muted)
+        return True
+
+    def action_end(self):
+        """Hang up everyone still in the conference and close its bridge."""
+        self.ensure_one()
+        self._check_may_moderate()
+        live = self.participant_ids.sudo().filtered(lambda p: p.state in ("calling", "ringing", "waiting", "joined"))
+        bridge_id = self._bridge_id()
+
+        def end(client):
+            for participant in live:
+                client.hangup_if_present(participant.channel_id)
+            client.destroy_bridge_if_present(bridge_id)
+
+        self._pbx()._call_pbx(end)
+        now = fields.Datetime.now()
+        for participant in live:
+            participant._move_to("left" if participant.state in ("waiting", "joined") else "failed", now)
+        self._notify_participants()
+        return True
+
+    @api.model
+    def action_start_meeting(self, employee_ids, name=None):
+        """Create an ad-hoc meeting owned by the current user and call them and every employee at once."""
+        employees = self.env["hr.employee"].browse(employee_ids)
+        if not employees:
+            raise UserError(self.env._("Pick at least one employee for the meeting."))
+        meeting = self.create(
+            {
+                "name": name or self.env._("Meeting of %(user)s", user=self.env.user.name),
+                "kind": "meeting",
+                "administrator_id": self.env.user.id,
+            }
+        )
+        targets = [{"user": self.env.user}] if self.env.user.telephony_extension else []
+        targets += [{"employee": employee} for employee in employees if employee.user_id != self.env.user]
+        meeting._invite(targets, is_administrator=True)
+        return meeting._telephony_payload()

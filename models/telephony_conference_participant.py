@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
 from ..tools.ari_events import BUSY_CAUSES, caller_number, event_datetime, hangup_cause
 
@@ -99,3 +100,52 @@ class TelephonyConferenceParticipant(models.Model):
                 "join_date": event_datetime(event) if state == "joined" else False,
             }
         )
+
+    def _telephony_payload(self):
+        self.ensure_one()
+        return {
+            "id": self.id,
+            "name": self.display_name,
+            "number": self.number or "",
+            "state": self.state,
+            "muted": self.muted,
+            "talking": self.talking,
+            "is_administrator": self.is_administrator,
+            "user_id": self.user_id.id,
+            "partner_id": (self.user_id.partner_id or self.partner_id).id,
+        }
+
+    def _hang_up(self):
+        self.ensure_one()
+        self.conference_id._pbx()._call_pbx(lambda client: client.hangup_if_present(self.channel_id))
+        self._move_to("left" if self.state in ("waiting", "joined") else "failed", fields.Datetime.now())
+        self.conference_id._notify_participants()
+
+    def _set_muted(self, muted):
+        self.ensure_one()
+        direction = "in"
+        if muted:
+            self.conference_id._pbx()._call_pbx(lambda client: client.mute(self.channel_id, direction))
+        else:
+            self.conference_id._pbx()._call_pbx(lambda client: client.unmute(self.channel_id, direction))
+        self.write({"muted": muted, "talking": self.talking and not muted})
+        self.conference_id._notify_participants()
+
+    def _check_is_own(self):
+        for participant in self:
+            if participant.user_id != self.env.user and not self.env.su:
+                raise AccessError(self.env._("You can only mute yourself or leave for yourself."))
+
+    def action_mute_self(self, muted=True):
+        """Mute or unmute my own microphone."""
+        self._check_is_own()
+        for participant in self:
+            participant.sudo()._set_muted(muted)
+        return True
+
+    def action_leave(self):
+        """Leave the conference: my call is hung up."""
+        self._check_is_own()
+        for participant in self:
+            participant.sudo()._hang_up()
+        return True

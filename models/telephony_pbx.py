@@ -1,9 +1,11 @@
 import logging
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from ..pbx.ari import AriClient, PbxError
 from ..tools.ari_events import event_channel_id
+from .telephony_conference_participant import LIVE_STATES
 from ..tools.phone import to_e164
 
 _logger = logging.getLogger(__name__)
@@ -42,6 +44,20 @@ class TelephonyPbx(models.Model):
         groups=MANAGER_GROUP,
         help="Longest wait for one answer of the PBX before the user is told it did not answer.",
     )
+    internal_dial_template = fields.Char(
+        string="Dial an Extension",
+        required=True,
+        default="PJSIP/{number}",
+        groups=MANAGER_GROUP,
+        help="ARI endpoint that rings an internal extension; {number} is replaced by the extension.",
+    )
+    external_dial_template = fields.Char(
+        string="Dial an External Number",
+        required=True,
+        default="Local/{number}@from-internal",
+        groups=MANAGER_GROUP,
+        help="ARI endpoint that calls an outside number through your trunks; {number} is the E.164 number.",
+    )
     state = fields.Selection(
         [("unknown", "Not tested"), ("connected", "Connected"), ("error", "Error")],
         default="unknown",
@@ -68,6 +84,25 @@ class TelephonyPbx(models.Model):
             app=pbx.ari_app,
             timeout=pbx.timeout,
         )
+
+    def _call_pbx(self, operation):
+        """Run ``operation(client)`` against this PBX; a PBX failure becomes an error the user can act on."""
+        self.ensure_one()
+        client = self._ari_client()
+        try:
+            return operation(client)
+        except PbxError as error:
+            _logger.warning("PBX %s refused or failed a request: %s", self.display_name, error)
+            raise UserError(
+                self.env._("The PBX %(pbx)s could not do it: %(error)s", pbx=self.display_name, error=error)
+            ) from error
+        finally:
+            client.close()
+
+    def _endpoint_for(self, number, internal):
+        self.ensure_one()
+        template = self.sudo().internal_dial_template if internal else self.sudo().external_dial_template
+        return template.format(number=number)
 
     def _record_connection_success(self, version):
         self.sudo().write(
@@ -201,5 +236,40 @@ class TelephonyPbx(models.Model):
             participant = participants.get(channel_id)
             if participant and participant._ari_apply(event):
                 changed |= participant.conference_id
+        changed._notify_participants()
+        return changed
+
+    def _rebuild_live_state(self, channels, bridges):
+        """Bring the journal and the rooms in line with the calls the PBX has live right now.
+
+        Used when the listener (re)connects: whatever ended while nobody listened is closed,
+        and whoever sits in a conference bridge is shown as joined.
+        """
+        self.ensure_one()
+        pbx = self.sudo()
+        now = fields.Datetime.now()
+        channels_by_id = {channel["id"]: channel for channel in channels}
+        bridge_of_channel = {
+            channel_id: bridge["id"] for bridge in bridges for channel_id in bridge.get("channels") or []
+        }
+        participants = pbx.env["telephony.conference.participant"].search(
+            [("conference_id.pbx_id", "=", pbx.id), ("state", "in", LIVE_STATES)]
+        )
+        changed = participants.conference_id
+        for participant in participants:
+            if participant.channel_id not in channels_by_id:
+                participant._move_to("left" if participant.state in ("waiting", "joined") else "failed", now)
+            elif participant.channel_id in bridge_of_channel:
+                participant._move_to("joined", now)
+        known = set(participants.mapped("channel_id"))
+        for channel_id, bridge_id in bridge_of_channel.items():
+            conference = pbx.env["telephony.conference"]._from_bridge_id(bridge_id)
+            if conference and channel_id not in known and channel_id in channels_by_id:
+                event = {"type": "ChannelEnteredBridge", "channel": channels_by_id[channel_id]}
+                pbx.env["telephony.conference.participant"]._ari_create_for_caller(conference, event, "joined")
+                changed |= conference
+        open_calls = pbx.env["telephony.call"].search([("pbx_id", "=", pbx.id), ("end_date", "=", False)])
+        for call in open_calls.filtered(lambda call: call.pbx_unique_id not in channels_by_id):
+            call._close(now)
         changed._notify_participants()
         return changed

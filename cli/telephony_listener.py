@@ -1,0 +1,201 @@
+"""``odoo-bin telephony-listener``: keeps Odoo in sync with every active PBX.
+
+One thread per active PBX holds a PostgreSQL advisory lock on that PBX for as long as it
+listens, so exactly one listener per PBX runs across all Odoo servers; the others wait as
+standby and take over within ``STANDBY_POLL_SECONDS`` when it dies (its connection closes
+and PostgreSQL releases the lock).
+"""
+
+import logging
+import queue
+import signal
+import threading
+import time
+
+from odoo import api, sql_db
+from odoo.cli import Command
+from odoo.modules.registry import Registry
+from odoo.tools import config
+
+from ..pbx.ari import PbxError
+
+_logger = logging.getLogger(__name__)
+
+LOCK_NAMESPACE = 0x7E1E  # first half of the two-key advisory lock: "telephony"
+STANDBY_POLL_SECONDS = 2.0
+SUPERVISOR_POLL_SECONDS = 5.0
+BATCH_SIZE = 500
+BATCH_WAIT_SECONDS = 0.05
+
+
+class PbxLock:
+    """A session-level advisory lock on one PBX, held on a connection of its own."""
+
+    def __init__(self, dbname, pbx_id):
+        self.dbname = dbname
+        self.pbx_id = pbx_id
+        self._cursor = None
+
+    def try_acquire(self):
+        cursor = sql_db.db_connect(self.dbname).cursor()
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", (LOCK_NAMESPACE, self.pbx_id))
+        acquired = cursor.fetchone()[0]
+        # The lock outlives the transaction: commit so the connection does not sit idle in a transaction.
+        cursor.commit()
+        if acquired:
+            self._cursor = cursor
+        else:
+            cursor.close()
+        return acquired
+
+    def is_held(self):
+        if not self._cursor:
+            return False
+        try:
+            self._cursor.execute("SELECT 1")
+            self._cursor.commit()
+        except Exception:  # noqa: BLE001 - a broken connection means the lock is gone
+            _logger.warning("PBX %s: lost the database connection that holds the listener lock", self.pbx_id)
+            self.release()
+            return False
+        return True
+
+    def release(self):
+        if self._cursor:
+            try:
+                self._cursor.execute("SELECT pg_advisory_unlock(%s, %s)", (LOCK_NAMESPACE, self.pbx_id))
+                self._cursor.commit()
+            except Exception:  # noqa: BLE001 - closing the connection releases the lock anyway
+                _logger.debug("PBX %s: unlock failed, closing the connection instead", self.pbx_id)
+            finally:
+                self._cursor.close()
+                self._cursor = None
+
+
+class PbxListener(threading.Thread):
+    """Listens to one PBX while it holds that PBX's lock, and stands by otherwise."""
+
+    def __init__(self, registry, pbx_id, stop_event=None, standby_poll=STANDBY_POLL_SECONDS):
+        super().__init__(name=f"telephony-listener-pbx-{pbx_id}", daemon=True)
+        self.registry = registry
+        self.pbx_id = pbx_id
+        self.stop_event = stop_event or threading.Event()
+        self.standby_poll = standby_poll
+        self.events = queue.Queue()
+        self.active = threading.Event()
+        self.lock = PbxLock(registry.db_name, pbx_id)
+
+    def run(self):
+        while not self.stop_event.is_set():
+            if not self.lock.try_acquire():
+                self.stop_event.wait(self.standby_poll)
+                continue
+            _logger.info("PBX %s: this process is now its listener", self.pbx_id)
+            try:
+                self._listen()
+            except Exception:
+                _logger.exception("PBX %s: listener failed, retrying", self.pbx_id)
+                self.stop_event.wait(self.standby_poll)
+            finally:
+                self.active.clear()
+                self.lock.release()
+
+    def stop(self):
+        self.stop_event.set()
+
+    def _with_pbx(self, function):
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, api.SUPERUSER_ID, {})
+            pbx = env["telephony.pbx"].browse(self.pbx_id).exists()
+            return function(pbx) if pbx and pbx.active else None
+
+    def _listen(self):
+        client = self._with_pbx(lambda pbx: pbx._ari_client())
+        if client is None:
+            self.stop_event.wait(self.standby_poll)
+            return
+        stream = client.start_event_stream(self.events.put, on_connect=self._rebuild)
+        self.active.set()
+        try:
+            while not self.stop_event.is_set() and self.lock.is_held():
+                batch = self._next_batch()
+                if batch:
+                    self._with_pbx(lambda pbx, batch=batch: pbx._apply_ari_events(batch))
+        finally:
+            stream.stop()
+            client.close()
+
+    def _next_batch(self):
+        try:
+            batch = [self.events.get(timeout=1.0)]
+        except queue.Empty:
+            return []
+        deadline = time.monotonic() + BATCH_WAIT_SECONDS
+        while len(batch) < BATCH_SIZE:
+            try:
+                batch.append(self.events.get(timeout=max(0.0, deadline - time.monotonic())))
+            except queue.Empty:
+                break
+        return batch
+
+    def _rebuild(self, client):
+        """After a (re)connection, bring Odoo in line with what the PBX has live now."""
+        try:
+            channels = client.list_channels()
+            bridges = client.list_bridges()
+        except PbxError as error:
+            _logger.warning("PBX %s: could not read live calls to rebuild state: %s", self.pbx_id, error)
+            return
+        self._with_pbx(lambda pbx: pbx._rebuild_live_state(channels, bridges))
+
+
+class TelephonyListener(Command):
+    """Run the telephony PBX event listener (one per PBX across all Odoo servers)"""
+
+    name = "telephony-listener"
+
+    def run(self, args):
+        config.parse_config(args, setup_logging=True)
+        dbnames = [name for name in (config["db_name"] or "").split(",") if name]
+        if not dbnames:
+            raise SystemExit("telephony-listener needs a database: -d DBNAME")
+        stop_event = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop_event.set())
+        signal.signal(signal.SIGINT, lambda *_: stop_event.set())
+        supervisors = [ListenerSupervisor(Registry(dbname), stop_event) for dbname in dbnames]
+        for supervisor in supervisors:
+            supervisor.start()
+        while not stop_event.is_set():
+            stop_event.wait(1.0)
+        for supervisor in supervisors:
+            supervisor.join(timeout=10)
+
+
+class ListenerSupervisor(threading.Thread):
+    """Starts a listener for each active PBX of a database and stops those that were archived."""
+
+    def __init__(self, registry, stop_event):
+        super().__init__(name=f"telephony-supervisor-{registry.db_name}", daemon=True)
+        self.registry = registry
+        self.stop_event = stop_event
+        self.listeners = {}
+
+    def run(self):
+        while not self.stop_event.is_set():
+            wanted = self._active_pbx_ids()
+            for pbx_id in wanted - set(self.listeners):
+                listener = PbxListener(self.registry, pbx_id, threading.Event())
+                listener.start()
+                self.listeners[pbx_id] = listener
+            for pbx_id in set(self.listeners) - wanted:
+                self.listeners.pop(pbx_id).stop()
+            self.stop_event.wait(SUPERVISOR_POLL_SECONDS)
+        for listener in self.listeners.values():
+            listener.stop()
+        for listener in self.listeners.values():
+            listener.join(timeout=5)
+
+    def _active_pbx_ids(self):
+        with self.registry.cursor() as cr:
+            cr.execute("SELECT id FROM telephony_pbx WHERE active")
+            return {row[0] for row in cr.fetchall()}
