@@ -1,0 +1,401 @@
+"""A thin client of Asterisk's REST Interface (ARI): REST calls with requests, events with websocket-client.
+
+Everything here is synchronous, as Odoo workers are: every REST call has a connect and a read
+timeout, and the event stream runs in a thread of its own that reconnects by itself.
+Failures are raised as :class:`PbxError` subclasses whose message is a sentence a user can act on.
+"""
+
+import json
+import logging
+import random
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
+
+import requests
+import websocket
+
+_logger = logging.getLogger(__name__)
+
+TALK_DETECT = "TALK_DETECT(set)"
+ORIGINATE_WORKERS = 8
+
+
+class PbxError(Exception):
+    """The PBX could not do what was asked; the message says why, for a person to read."""
+
+
+class PbxUnreachable(PbxError):
+    pass
+
+
+class PbxTimeout(PbxError):
+    pass
+
+
+class PbxAuthError(PbxError):
+    pass
+
+
+class AriDisabled(PbxError):
+    pass
+
+
+class PbxNotFound(PbxError):
+    pass
+
+
+class PbxConflict(PbxError):
+    pass
+
+
+class PbxRequestError(PbxError):
+    """The PBX refused the request itself (HTTP 400, 422, 5xx)."""
+
+
+class AriClient:
+    """REST and events of one ARI application on one Asterisk."""
+
+    def __init__(self, base_url, user, password, app="telephony", timeout=5.0, connect_timeout=None):
+        self.base_url = base_url.rstrip("/")
+        self.user = user
+        self.password = password
+        self.app = app
+        self.timeout = (connect_timeout or min(timeout, 3.0), timeout)
+        self.session = requests.Session()
+        self.session.auth = (user, password)
+
+    def close(self):
+        self.session.close()
+
+    # ------------------------------------------------------------------
+    # REST plumbing
+    # ------------------------------------------------------------------
+
+    def _url(self, path):
+        return f"{self.base_url}/ari/{path}"
+
+    def _request(self, method, path, params=None, body=None):
+        url = self._url(path)
+        try:
+            response = self.session.request(method, url, params=params, json=body, timeout=self.timeout)
+        except requests.exceptions.ConnectTimeout as error:
+            raise PbxTimeout(f"The PBX at {self.base_url} did not accept the connection in time.") from error
+        except requests.exceptions.Timeout as error:
+            raise PbxTimeout(
+                f"The PBX at {self.base_url} did not answer within {self.timeout[1]:g} seconds ({method} {path})."
+            ) from error
+        except requests.exceptions.RequestException as error:
+            raise PbxUnreachable(f"The PBX at {self.base_url} cannot be reached: {_reason(error)}.") from error
+        if response.status_code >= 400:
+            raise self._error_for(response, method, path)
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError as error:
+            raise AriDisabled(
+                f"{self.base_url} answers HTTP but not as Asterisk's REST Interface: is ARI enabled (ari.conf)?"
+            ) from error
+
+    def _error_for(self, response, method, path):
+        message = _error_message(response)
+        status = response.status_code
+        if status in (401, 403):
+            return PbxAuthError(
+                f"The PBX at {self.base_url} refused the ARI user {self.user!r}: wrong user or password (ari.conf)."
+            )
+        if status == 404 and message is None:
+            return AriDisabled(
+                f"{self.base_url} has no Asterisk REST Interface at /ari: enable it in http.conf and ari.conf."
+            )
+        if status == 404:
+            return PbxNotFound(f"The PBX no longer has it: {message} ({method} {path}).")
+        if status == 409:
+            return PbxConflict(f"The PBX refused a conflicting request: {message} ({method} {path}).")
+        return PbxRequestError(f"The PBX refused {method} {path} (HTTP {status}): {message or response.reason}.")
+
+    # ------------------------------------------------------------------
+    # Asterisk, endpoints
+    # ------------------------------------------------------------------
+
+    def asterisk_info(self):
+        return self._request("GET", "asterisk/info")
+
+    def list_endpoints(self):
+        return self._request("GET", "endpoints")
+
+    def user_event(self, name, variables=None):
+        """Send an application user event (ChannelUserevent without a channel) to our own application."""
+        params = {"application": self.app}
+        return self._request("POST", f"events/user/{quote(name, safe='')}", params, {"variables": variables or {}})
+
+    # ------------------------------------------------------------------
+    # Channels
+    # ------------------------------------------------------------------
+
+    def originate(self, endpoint, app_args=(), caller_id=None, timeout=30, channel_id=None, variables=None):
+        """Call ``endpoint``; once answered, the channel enters our application with ``app_args``."""
+        params = {"endpoint": endpoint, "app": self.app, "timeout": int(timeout)}
+        if app_args:
+            params["appArgs"] = ",".join(str(arg) for arg in app_args)
+        if caller_id:
+            params["callerId"] = caller_id
+        if channel_id:
+            params["channelId"] = channel_id
+        body = {"variables": variables} if variables else None
+        return self._request("POST", "channels", params, body)
+
+    def originate_many(self, originates):
+        """Originate several calls at once; returns, in order, each channel or the PbxError it met."""
+
+        def originate_one(spec):
+            try:
+                return self.originate(**spec)
+            except PbxError as error:
+                return error
+
+        if len(originates) <= 1:
+            return [originate_one(spec) for spec in originates]
+        with ThreadPoolExecutor(max_workers=min(ORIGINATE_WORKERS, len(originates))) as pool:
+            return list(pool.map(originate_one, originates))
+
+    def list_channels(self):
+        return self._request("GET", "channels")
+
+    def get_channel(self, channel_id):
+        return self._request("GET", f"channels/{quote(channel_id, safe='')}")
+
+    def answer(self, channel_id):
+        self._request("POST", f"channels/{quote(channel_id, safe='')}/answer")
+
+    def hangup(self, channel_id, reason=None):
+        params = {"reason": reason} if reason else None
+        self._request("DELETE", f"channels/{quote(channel_id, safe='')}", params)
+
+    def hangup_if_present(self, channel_id):
+        """Hang up ``channel_id``; a channel already gone is what was wanted, not an error."""
+        try:
+            self.hangup(channel_id)
+        except (PbxNotFound, PbxRequestError) as error:
+            _logger.debug("Channel %s was already gone: %s", channel_id, error)
+            return False
+        return True
+
+    def mute(self, channel_id, direction="in"):
+        self._request("POST", f"channels/{quote(channel_id, safe='')}/mute", {"direction": direction})
+
+    def unmute(self, channel_id, direction="in"):
+        self._request("DELETE", f"channels/{quote(channel_id, safe='')}/mute", {"direction": direction})
+
+    def send_dtmf(self, channel_id, digits):
+        self._request("POST", f"channels/{quote(channel_id, safe='')}/dtmf", {"dtmf": digits})
+
+    def play(self, channel_id, media, playback_id=None):
+        params = {"media": media}
+        if playback_id:
+            params["playbackId"] = playback_id
+        return self._request("POST", f"channels/{quote(channel_id, safe='')}/play", params)
+
+    def start_moh(self, channel_id, moh_class=None):
+        params = {"mohClass": moh_class} if moh_class else None
+        self._request("POST", f"channels/{quote(channel_id, safe='')}/moh", params)
+
+    def stop_moh(self, channel_id):
+        self._request("DELETE", f"channels/{quote(channel_id, safe='')}/moh")
+
+    def set_variable(self, channel_id, name, value=""):
+        params = {"variable": name, "value": value}
+        self._request("POST", f"channels/{quote(channel_id, safe='')}/variable", params)
+
+    def enable_talk_detection(self, channel_id):
+        """Have the PBX send ChannelTalkingStarted / ChannelTalkingFinished for this channel."""
+        self.set_variable(channel_id, TALK_DETECT, "")
+
+    # ------------------------------------------------------------------
+    # Bridges
+    # ------------------------------------------------------------------
+
+    def create_bridge(self, bridge_id=None, name=None):
+        """Create a mixing bridge that reports DTMF; with ``bridge_id``, the bridge gets that id."""
+        params = {"type": "mixing,dtmf_events"}
+        if name:
+            params["name"] = name
+        path = f"bridges/{quote(bridge_id, safe='')}" if bridge_id else "bridges"
+        return self._request("POST", path, params)
+
+    def list_bridges(self):
+        return self._request("GET", "bridges")
+
+    def get_bridge(self, bridge_id):
+        return self._request("GET", f"bridges/{quote(bridge_id, safe='')}")
+
+    def add_channel(self, bridge_id, channel_id):
+        self._request("POST", f"bridges/{quote(bridge_id, safe='')}/addChannel", {"channel": channel_id})
+
+    def remove_channel(self, bridge_id, channel_id):
+        self._request("POST", f"bridges/{quote(bridge_id, safe='')}/removeChannel", {"channel": channel_id})
+
+    def play_on_bridge(self, bridge_id, media):
+        return self._request("POST", f"bridges/{quote(bridge_id, safe='')}/play", {"media": media})
+
+    def destroy_bridge(self, bridge_id):
+        self._request("DELETE", f"bridges/{quote(bridge_id, safe='')}")
+
+    def destroy_bridge_if_present(self, bridge_id):
+        try:
+            self.destroy_bridge(bridge_id)
+        except PbxNotFound:
+            return False
+        return True
+
+    # ------------------------------------------------------------------
+    # Events
+    # ------------------------------------------------------------------
+
+    def events_url(self):
+        scheme, netloc, path, _query, _fragment = urlsplit(self.base_url)
+        ws_scheme = "wss" if scheme == "https" else "ws"
+        query = urlencode({"app": self.app, "api_key": f"{self.user}:{self.password}"})
+        return urlunsplit((ws_scheme, netloc, f"{path}/ari/events", query, ""))
+
+    def start_event_stream(self, on_event, on_connect=None, on_disconnect=None, **options):
+        """Start receiving our application's events in a thread; returns the running :class:`EventStream`."""
+        stream = EventStream(self, on_event, on_connect=on_connect, on_disconnect=on_disconnect, **options)
+        stream.start()
+        return stream
+
+
+class EventStream(threading.Thread):
+    """The ARI events websocket, kept open: reconnects with capped exponential backoff and jitter,
+    pings while idle, and stops cleanly.
+
+    ``on_connect(client)`` runs after every (re)connection, before the events that follow it: the
+    place to resynchronise state with what the PBX has live, since events sent while we were away
+    are lost.
+    """
+
+    def __init__(
+        self,
+        client,
+        on_event,
+        on_connect=None,
+        on_disconnect=None,
+        keepalive=10.0,
+        backoff_base=0.5,
+        backoff_cap=30.0,
+    ):
+        super().__init__(name=f"ari-events-{client.app}", daemon=True)
+        self.client = client
+        self.on_event = on_event
+        self.on_connect = on_connect
+        self.on_disconnect = on_disconnect
+        self.keepalive = keepalive
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.connected = threading.Event()
+        self.connections = 0
+        self._stopping = threading.Event()
+        self._socket = None
+        self._lock = threading.Lock()
+
+    def stop(self, timeout=5.0):
+        self._stopping.set()
+        with self._lock:
+            if self._socket:
+                self._socket.abort()
+        if self.is_alive() and threading.current_thread() is not self:
+            self.join(timeout)
+
+    def wait_connected(self, timeout=None):
+        return self.connected.wait(timeout)
+
+    def run(self):
+        failures = 0
+        while not self._stopping.is_set():
+            try:
+                self._connect()
+                failures = 0
+                self._receive()
+            except Exception as error:  # noqa: BLE001 - any failure means: reconnect later
+                if self._stopping.is_set():
+                    break
+                failures += 1
+                delay = self._backoff(failures)
+                _logger.warning("ARI events of %s: %s; reconnecting in %.1f s", self.client.base_url, error, delay)
+                self._stopping.wait(delay)
+            finally:
+                self._disconnect()
+
+    def _backoff(self, failures):
+        ceiling = min(self.backoff_cap, self.backoff_base * 2 ** (failures - 1))
+        return random.uniform(ceiling / 2, ceiling)
+
+    def _connect(self):
+        connect_timeout, _read_timeout = self.client.timeout
+        socket = websocket.create_connection(self.client.events_url(), timeout=connect_timeout)
+        socket.settimeout(self.keepalive)
+        with self._lock:
+            self._socket = socket
+        if self._stopping.is_set():
+            raise PbxError("stopping")
+        self.connections += 1
+        if self.on_connect:
+            self.on_connect(self.client)
+        self.connected.set()
+
+    def _receive(self):
+        last_heard = time.monotonic()
+        while not self._stopping.is_set():
+            try:
+                opcode, frame = self._socket.recv_data_frame(True)
+            except websocket.WebSocketTimeoutException:
+                if time.monotonic() - last_heard > 3 * self.keepalive:
+                    raise PbxTimeout("the PBX stopped answering keep-alive pings") from None
+                self._socket.ping()
+                continue
+            last_heard = time.monotonic()
+            if opcode == websocket.ABNF.OPCODE_CLOSE:
+                raise PbxUnreachable("the PBX closed the event stream")
+            if opcode == websocket.ABNF.OPCODE_TEXT:
+                self._dispatch(frame.data)
+
+    def _dispatch(self, data):
+        try:
+            event = json.loads(data)
+        except ValueError:
+            _logger.warning("ARI events: ignored a frame that is not JSON: %.200r", data)
+            return
+        try:
+            self.on_event(event)
+        except Exception:
+            _logger.exception("ARI events: handling %s failed", event.get("type"))
+
+    def _disconnect(self):
+        was_connected = self.connected.is_set()
+        self.connected.clear()
+        with self._lock:
+            socket, self._socket = self._socket, None
+        if socket:
+            socket.abort()
+            socket.close()
+        if was_connected and self.on_disconnect:
+            self.on_disconnect(self.client)
+
+
+def _error_message(response):
+    try:
+        payload = response.json()
+    except ValueError:
+        return None
+    if isinstance(payload, dict):
+        return payload.get("message") or payload.get("error") or ""
+    return ""
+
+
+def _reason(error):
+    cause = error
+    while cause.__cause__ or cause.__context__:
+        cause = cause.__cause__ or cause.__context__
+    return str(cause) or type(cause).__name__
