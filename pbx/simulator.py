@@ -1,0 +1,684 @@
+"""An ARI-speaking PBX simulator on loopback: the embedded PBX of the demo and the peer of the tests.
+
+Start it with::
+
+    python3 -m pbx.simulator --host 127.0.0.1 --port 8088 --user telephony --password telephony --demo
+
+It serves the subset of Asterisk 22's REST Interface that the addon uses, over real HTTP and a real
+WebSocket (aiohttp), so the client that talks to Asterisk talks to it unchanged.
+
+ARI resources implemented (under ``/ari``; HTTP basic auth or ``api_key=user:password``):
+
+- ``GET asterisk/info``, ``GET endpoints``, ``POST events/user/{name}``
+- ``GET|POST channels`` (originate: endpoint, app, appArgs, callerId, timeout, channelId),
+  ``GET|DELETE channels/{id}``, ``POST channels/{id}/answer``, ``POST|DELETE channels/{id}/mute``
+  (direction required), ``POST channels/{id}/dtmf``, ``POST channels/{id}/play``,
+  ``POST|DELETE channels/{id}/moh``, ``POST channels/{id}/variable``
+- ``GET|POST bridges``, ``POST bridges/{id}`` (create with that id), ``GET|DELETE bridges/{id}``,
+  ``POST bridges/{id}/addChannel``, ``POST bridges/{id}/removeChannel``, ``POST bridges/{id}/play``
+- ``GET events?app=NAME`` (WebSocket)
+
+Events sent: StasisStart, StasisEnd, ChannelStateChange, ChannelDtmfReceived, ChannelTalkingStarted,
+ChannelTalkingFinished, ChannelEnteredBridge, ChannelLeftBridge, ChannelHangupRequest,
+ChannelDestroyed (with cause and cause_txt), ChannelUserevent, PlaybackStarted, PlaybackFinished.
+
+Simulator-only control endpoints (no Asterisk has them), under ``/_sim``, same credentials:
+``POST _sim/calls?caller=N&dialled=N`` (an outside caller dials a number: the channel enters the
+application), ``POST _sim/channels/{id}/dtmf?digits=12#`` (a phone's keypad),
+``POST _sim/channels/{id}/talk?talking=1|0``, ``POST _sim/channels/{id}/hangup`` (the phone hangs up),
+``POST _sim/drop`` (close every event WebSocket), ``POST _sim/delay?seconds=S`` (slow every ARI answer).
+
+Where it differs from Asterisk: there is no audio and no dialplan; an endpoint's behaviour (answer after
+a delay, busy, no answer) comes from the configuration; originated calls are single channels (no Local
+``;1``/``;2`` halves) and always send ChannelDestroyed; talking happens only when scripted through
+``/_sim`` or, with ``--demo``, at random among bridged channels with talk detection on.
+"""
+
+import argparse
+import asyncio
+import base64
+import contextlib
+import hmac
+import itertools
+import json
+import logging
+import random
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+
+from aiohttp import WSMsgType, web
+
+_logger = logging.getLogger(__name__)
+
+ASTERISK_VERSION = "22.10.1-telephony-simulator"
+CAUSES = {16: "Normal Clearing", 17: "User busy", 19: "User alerting, no answer", 0: "Unknown"}
+DEFAULT_ENDPOINTS = {
+    **{str(extension): {"answer_after": 0.3} for extension in range(100, 110)},
+    "486": {"busy": True},
+    "408": {"no_answer": True},
+}
+DEFAULT_BEHAVIOUR = {"answer_after": 0.5}
+
+
+def _now():
+    stamp = datetime.now(UTC)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}+0000"
+
+
+class Channel:
+    def __init__(self, channel_id, name, app, caller_name="", caller_number="", exten="", state="Down"):
+        self.id = channel_id
+        self.name = name
+        self.app = app
+        self.caller = {"name": caller_name, "number": caller_number}
+        self.exten = exten
+        self.state = state
+        self.args = []
+        self.in_stasis = False
+        self.muted_in = False
+        self.talk_detect = False
+        self.talking = False
+        self.moh = False
+        self.bridge_id = None
+        self.variables = {}
+        self.created = _now()
+
+    def as_json(self):
+        return {
+            "id": self.id,
+            "name": self.name,
+            "state": self.state,
+            "protocol_id": "",
+            "caller": dict(self.caller),
+            "connected": {"name": "", "number": ""},
+            "accountcode": "",
+            "dialplan": {"context": "telephony-in", "exten": self.exten, "priority": 1, "app_name": "Stasis"},
+            "creationtime": self.created,
+            "language": "en",
+        }
+
+
+class Bridge:
+    def __init__(self, bridge_id, name=""):
+        self.id = bridge_id
+        self.name = name
+        self.channels = []
+        self.created = _now()
+
+    def as_json(self):
+        return {
+            "id": self.id,
+            "technology": "softmix" if len(self.channels) > 2 else "simple_bridge",
+            "bridge_type": "mixing",
+            "bridge_class": "stasis",
+            "creator": "Stasis",
+            "name": self.name,
+            "channels": list(self.channels),
+            "creationtime": self.created,
+            "video_mode": "talker",
+        }
+
+
+class AriError(web.HTTPException):
+    def __init__(self, status, message):
+        self.status_code = status
+        super().__init__(text=json.dumps({"message": message}), content_type="application/json")
+
+
+class Simulator:
+    """The simulated PBX. ``start()`` serves it from a background thread; ``serve_forever()`` in the foreground."""
+
+    def __init__(self, host="127.0.0.1", port=8088, user="telephony", password="telephony", endpoints=None,
+                 demo=False):
+        self.host = host
+        self.port = port
+        self.user = user
+        self.password = password
+        self.endpoints = {**DEFAULT_ENDPOINTS, **(endpoints or {})}
+        self.demo = demo
+        self.channels = {}
+        self.bridges = {}
+        self.sockets = {}
+        self.delay = 0.0
+        self.requests = []
+        self._ids = itertools.count(1)
+        self._epoch = int(time.time())
+        self._loop = None
+        self._runner = None
+        self._thread = None
+        self._tasks = set()
+
+    # ------------------------------------------------------------------
+    # Running
+    # ------------------------------------------------------------------
+
+    @property
+    def url(self):
+        return f"http://{self.host}:{self.port}"
+
+    def start(self):
+        """Serve in a background thread; returns once the port is bound (port 0 picks a free one)."""
+        ready = threading.Event()
+        self._thread = threading.Thread(target=self._run_in_thread, args=(ready,), name="pbx-simulator", daemon=True)
+        self._thread.start()
+        if not ready.wait(10):
+            raise RuntimeError("the PBX simulator did not start")
+        return self
+
+    def stop(self):
+        if self._loop and self._loop.is_running():
+            asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop).result(10)
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread:
+            self._thread.join(10)
+
+    def call(self, coroutine_function, *args):
+        """Run a coroutine function of the simulator on its loop from another thread; return its result."""
+        return asyncio.run_coroutine_threadsafe(coroutine_function(*args), self._loop).result(10)
+
+    def _run_in_thread(self, ready):
+        self._loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(self._loop)
+        self._loop.run_until_complete(self._startup())
+        ready.set()
+        self._loop.run_forever()
+        self._loop.close()
+
+    def serve_forever(self):
+        async def main():
+            await self._startup()
+            _logger.info("PBX simulator serving ARI on %s (demo=%s)", self.url, self.demo)
+            while True:
+                await asyncio.sleep(3600)
+
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(main())
+
+    async def _startup(self):
+        self._loop = asyncio.get_running_loop()
+        app = web.Application(middlewares=[self._auth_middleware])
+        app.add_routes(self._routes())
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]
+        if self.demo:
+            self._spawn(self._random_talk())
+
+    async def _shutdown(self):
+        for task in list(self._tasks):
+            task.cancel()
+        await self._drop_sockets()
+        await self._runner.cleanup()
+
+    def _spawn(self, coroutine):
+        task = self._loop.create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def _routes(self):
+        return [
+            web.get("/ari/asterisk/info", self.asterisk_info),
+            web.get("/ari/endpoints", self.list_endpoints),
+            web.post("/ari/events/user/{name}", self.user_event),
+            web.get("/ari/events", self.events),
+            web.get("/ari/channels", self.list_channels),
+            web.post("/ari/channels", self.originate),
+            web.get("/ari/channels/{id}", self.get_channel),
+            web.delete("/ari/channels/{id}", self.hangup),
+            web.post("/ari/channels/{id}/answer", self.answer),
+            web.post("/ari/channels/{id}/mute", self.mute),
+            web.delete("/ari/channels/{id}/mute", self.unmute),
+            web.post("/ari/channels/{id}/dtmf", self.send_dtmf),
+            web.post("/ari/channels/{id}/play", self.play_on_channel),
+            web.post("/ari/channels/{id}/moh", self.start_moh),
+            web.delete("/ari/channels/{id}/moh", self.stop_moh),
+            web.post("/ari/channels/{id}/variable", self.set_variable),
+            web.get("/ari/bridges", self.list_bridges),
+            web.post("/ari/bridges", self.create_bridge),
+            web.post("/ari/bridges/{id}", self.create_bridge),
+            web.get("/ari/bridges/{id}", self.get_bridge),
+            web.delete("/ari/bridges/{id}", self.destroy_bridge),
+            web.post("/ari/bridges/{id}/addChannel", self.add_channel),
+            web.post("/ari/bridges/{id}/removeChannel", self.remove_channel),
+            web.post("/ari/bridges/{id}/play", self.play_on_bridge),
+            web.post("/_sim/calls", self.sim_incoming_call),
+            web.post("/_sim/channels/{id}/dtmf", self.sim_press),
+            web.post("/_sim/channels/{id}/talk", self.sim_talk),
+            web.post("/_sim/channels/{id}/hangup", self.sim_phone_hangup),
+            web.post("/_sim/drop", self.sim_drop),
+            web.post("/_sim/delay", self.sim_delay),
+        ]
+
+    # ------------------------------------------------------------------
+    # Authentication, events
+    # ------------------------------------------------------------------
+
+    def _authorized(self, request):
+        api_key = request.query.get("api_key")
+        if api_key is not None:
+            return hmac.compare_digest(api_key.encode(), f"{self.user}:{self.password}".encode())
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Basic "):
+            return False
+        try:
+            credentials = base64.b64decode(header[6:]).decode()
+        except ValueError:
+            return False
+        return hmac.compare_digest(credentials.encode(), f"{self.user}:{self.password}".encode())
+
+    @web.middleware
+    async def _auth_middleware(self, request, handler):
+        if not self._authorized(request):
+            raise AriError(401, "Authentication required")
+        self.requests.append((request.method, request.path))
+        if self.delay and request.path.startswith("/ari/") and request.path != "/ari/events":
+            await asyncio.sleep(self.delay)
+        return await handler(request)
+
+    async def events(self, request):
+        app = request.query.get("app")
+        if not app:
+            raise AriError(400, "Missing required parameter app")
+        socket = web.WebSocketResponse(heartbeat=None)
+        await socket.prepare(request)
+        for name in app.split(","):
+            self.sockets.setdefault(name, set()).add(socket)
+        try:
+            async for message in socket:
+                if message.type == WSMsgType.ERROR:
+                    break
+        finally:
+            for name in app.split(","):
+                self.sockets.get(name, set()).discard(socket)
+        return socket
+
+    async def _emit(self, app, kind, **payload):
+        event = {**payload, "type": kind, "timestamp": _now(), "asterisk_id": "02:00:5e:00:53:01", "application": app}
+        data = json.dumps(event)
+        for socket in list(self.sockets.get(app, ())):
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await socket.send_str(data)
+
+    async def _emit_channel(self, channel, kind, **payload):
+        await self._emit(channel.app, kind, channel=channel.as_json(), **payload)
+
+    async def _drop_sockets(self):
+        for sockets in self.sockets.values():
+            for socket in list(sockets):
+                await socket.close()
+
+    # ------------------------------------------------------------------
+    # Asterisk, endpoints, user events
+    # ------------------------------------------------------------------
+
+    async def asterisk_info(self, request):
+        return web.json_response(
+            {
+                "system": {"version": ASTERISK_VERSION, "entity_id": "02:00:5e:00:53:01"},
+                "build": {"os": "Linux"},
+                "status": {"startup_time": datetime.fromtimestamp(self._epoch, UTC).isoformat()},
+            }
+        )
+
+    async def list_endpoints(self, request):
+        endpoints = [
+            {"technology": "PJSIP", "resource": number, "state": "online", "channel_ids": []}
+            for number in sorted(self.endpoints)
+        ]
+        return web.json_response(endpoints)
+
+    async def user_event(self, request):
+        app = request.query.get("application")
+        if not app:
+            raise AriError(400, "Missing required parameter application")
+        body = await _json_body(request)
+        await self._emit(app, "ChannelUserevent", eventname=request.match_info["name"], userevent=body.get("variables", {}))
+        return web.Response(status=204)
+
+    # ------------------------------------------------------------------
+    # Channels
+    # ------------------------------------------------------------------
+
+    def _new_id(self):
+        return f"{self._epoch}.{next(self._ids)}"
+
+    def _channel(self, request):
+        channel = self.channels.get(request.match_info["id"])
+        if not channel:
+            raise AriError(404, "Channel not found")
+        return channel
+
+    async def list_channels(self, request):
+        return web.json_response([channel.as_json() for channel in self.channels.values()])
+
+    async def get_channel(self, request):
+        return web.json_response(self._channel(request).as_json())
+
+    async def originate(self, request):
+        query = request.query
+        endpoint, app = query.get("endpoint"), query.get("app")
+        if not endpoint:
+            raise AriError(400, "Endpoint must be specified")
+        if not app:
+            raise AriError(400, "Application or extension must be specified")
+        number = _endpoint_number(endpoint)
+        if number is None:
+            return web.json_response({"error": "Allocation failed"}, status=500)
+        channel_id = query.get("channelId") or self._new_id()
+        if channel_id in self.channels:
+            raise AriError(409, "Channel with given unique ID already exists")
+        caller_name, caller_number = _parse_caller_id(query.get("callerId", ""))
+        channel = Channel(channel_id, f"{endpoint}-{next(self._ids):08x}", app, caller_name, caller_number, number)
+        channel.args = [arg for arg in query.get("appArgs", "").split(",") if arg] if query.get("appArgs") else []
+        self.channels[channel_id] = channel
+        behaviour = self.endpoints.get(number, DEFAULT_BEHAVIOUR)
+        self._spawn(self._ring(channel, behaviour, float(query.get("timeout", 30))))
+        return web.json_response(channel.as_json())
+
+    async def _ring(self, channel, behaviour, timeout):
+        await asyncio.sleep(0.02)
+        await self._set_state(channel, "Ringing")
+        if behaviour.get("busy"):
+            await asyncio.sleep(0.1)
+            await self._destroy(channel, 17)
+            return
+        answer_after = None if behaviour.get("no_answer") else behaviour.get("answer_after", 0.5)
+        if answer_after is None or answer_after >= timeout:
+            await asyncio.sleep(timeout)
+            await self._destroy(channel, 19)
+            return
+        await asyncio.sleep(answer_after)
+        if channel.id not in self.channels:
+            return
+        await self._set_state(channel, "Up")
+        await self._enter_stasis(channel)
+
+    async def _set_state(self, channel, state):
+        if channel.id in self.channels and channel.state != state:
+            channel.state = state
+            await self._emit_channel(channel, "ChannelStateChange")
+
+    async def _enter_stasis(self, channel):
+        channel.in_stasis = True
+        await self._emit_channel(channel, "StasisStart", args=list(channel.args))
+
+    async def _destroy(self, channel, cause=16, soft=False):
+        if self.channels.pop(channel.id, None) is None:
+            return
+        request = {"cause": 32, "soft": True} if soft else {"cause": cause}
+        await self._emit_channel(channel, "ChannelHangupRequest", **request)
+        if channel.bridge_id in self.bridges:
+            await self._leave_bridge(channel, self.bridges[channel.bridge_id])
+        if channel.in_stasis:
+            channel.in_stasis = False
+            await self._emit_channel(channel, "StasisEnd")
+        await self._emit_channel(channel, "ChannelDestroyed", cause=cause, cause_txt=CAUSES.get(cause, "Unknown"))
+
+    async def hangup(self, request):
+        await self._destroy(self._channel(request), 16, soft=True)
+        return web.Response(status=204)
+
+    async def answer(self, request):
+        channel = self._channel(request)
+        await self._set_state(channel, "Up")
+        return web.Response(status=204)
+
+    def _direction(self, request):
+        direction = request.query.get("direction")
+        if direction not in ("in", "out", "both"):
+            raise AriError(400, "Direction is required")
+        return direction
+
+    async def mute(self, request):
+        channel = self._channel(request)
+        if self._direction(request) in ("in", "both"):
+            channel.muted_in = True
+            if channel.talking:
+                await self._talk(channel, False)
+        return web.Response(status=204)
+
+    async def unmute(self, request):
+        channel = self._channel(request)
+        if self._direction(request) in ("in", "both"):
+            channel.muted_in = False
+        return web.Response(status=204)
+
+    async def send_dtmf(self, request):
+        self._channel(request)
+        if not request.query.get("dtmf"):
+            raise AriError(400, "DTMF is required")
+        return web.Response(status=204)
+
+    async def play_on_channel(self, request):
+        channel = self._channel(request)
+        return await self._play(request, channel.app, f"channel:{channel.id}")
+
+    async def _play(self, request, app, target_uri):
+        media = request.query.get("media")
+        if not media:
+            raise AriError(400, "Media must be specified")
+        playback = {
+            "id": request.query.get("playbackId") or str(uuid.uuid4()),
+            "media_uri": media,
+            "target_uri": target_uri,
+            "language": "en",
+            "state": "queued",
+        }
+        self._spawn(self._run_playback(app, playback))
+        return web.json_response(playback, status=201)
+
+    async def _run_playback(self, app, playback):
+        await asyncio.sleep(0.01)
+        await self._emit(app, "PlaybackStarted", playback={**playback, "state": "playing"})
+        await asyncio.sleep(0.05)
+        await self._emit(app, "PlaybackFinished", playback={**playback, "state": "done"})
+
+    async def start_moh(self, request):
+        self._channel(request).moh = True
+        return web.Response(status=204)
+
+    async def stop_moh(self, request):
+        self._channel(request).moh = False
+        return web.Response(status=204)
+
+    async def set_variable(self, request):
+        channel = self._channel(request)
+        name = request.query.get("variable")
+        if not name:
+            raise AriError(400, "Variable name is required")
+        if name == "TALK_DETECT(set)":
+            channel.talk_detect = True
+        elif name == "TALK_DETECT(remove)":
+            channel.talk_detect = False
+        else:
+            channel.variables[name] = request.query.get("value", "")
+        return web.Response(status=204)
+
+    # ------------------------------------------------------------------
+    # Bridges
+    # ------------------------------------------------------------------
+
+    def _bridge(self, request):
+        bridge = self.bridges.get(request.match_info["id"])
+        if not bridge:
+            raise AriError(404, "Bridge not found")
+        return bridge
+
+    async def list_bridges(self, request):
+        return web.json_response([bridge.as_json() for bridge in self.bridges.values()])
+
+    async def get_bridge(self, request):
+        return web.json_response(self._bridge(request).as_json())
+
+    async def create_bridge(self, request):
+        bridge_id = request.match_info.get("id") or request.query.get("bridgeId") or str(uuid.uuid4())
+        bridge = self.bridges.get(bridge_id)
+        if not bridge:
+            bridge = self.bridges[bridge_id] = Bridge(bridge_id, request.query.get("name", ""))
+        return web.json_response(bridge.as_json())
+
+    async def destroy_bridge(self, request):
+        bridge = self._bridge(request)
+        for channel_id in list(bridge.channels):
+            await self._leave_bridge(self.channels[channel_id], bridge)
+        del self.bridges[bridge.id]
+        return web.Response(status=204)
+
+    def _bridged_channel(self, request):
+        channel = self.channels.get(request.query.get("channel", ""))
+        if not channel:
+            raise AriError(400, "Channel not found")
+        if not channel.in_stasis:
+            raise AriError(422, "Channel not in Stasis application")
+        return channel
+
+    async def add_channel(self, request):
+        bridge, channel = self._bridge(request), self._bridged_channel(request)
+        if channel.bridge_id == bridge.id:
+            return web.Response(status=204)
+        if channel.bridge_id in self.bridges:
+            await self._leave_bridge(channel, self.bridges[channel.bridge_id])
+        channel.bridge_id = bridge.id
+        bridge.channels.append(channel.id)
+        await self._emit_channel(channel, "ChannelEnteredBridge", bridge=bridge.as_json())
+        return web.Response(status=204)
+
+    async def remove_channel(self, request):
+        bridge, channel = self._bridge(request), self._bridged_channel(request)
+        if channel.bridge_id != bridge.id:
+            raise AriError(422, "Channel not in this bridge")
+        await self._leave_bridge(channel, bridge)
+        return web.Response(status=204)
+
+    async def _leave_bridge(self, channel, bridge):
+        if channel.id in bridge.channels:
+            bridge.channels.remove(channel.id)
+            channel.bridge_id = None
+            if channel.talking:
+                await self._talk(channel, False)
+            await self._emit_channel(channel, "ChannelLeftBridge", bridge=bridge.as_json())
+
+    async def play_on_bridge(self, request):
+        bridge = self._bridge(request)
+        apps = {self.channels[channel_id].app for channel_id in bridge.channels if channel_id in self.channels}
+        return await self._play(request, next(iter(apps), ""), f"bridge:{bridge.id}")
+
+    # ------------------------------------------------------------------
+    # Talking
+    # ------------------------------------------------------------------
+
+    async def _talk(self, channel, talking):
+        if talking and (channel.muted_in or not channel.talk_detect):
+            return False
+        if channel.talking == talking:
+            return False
+        channel.talking = talking
+        if talking:
+            channel.talk_started = time.monotonic()
+            await self._emit_channel(channel, "ChannelTalkingStarted")
+        else:
+            duration = int((time.monotonic() - getattr(channel, "talk_started", time.monotonic())) * 1000)
+            await self._emit_channel(channel, "ChannelTalkingFinished", duration=duration)
+        return True
+
+    async def _random_talk(self):
+        while True:
+            await asyncio.sleep(random.uniform(1.0, 3.0))
+            bridged = [channel for channel in self.channels.values() if channel.bridge_id and channel.talk_detect]
+            for channel in bridged:
+                if channel.talking:
+                    await self._talk(channel, False)
+            if bridged:
+                await self._talk(random.choice(bridged), True)
+
+    # ------------------------------------------------------------------
+    # Simulator-only controls
+    # ------------------------------------------------------------------
+
+    async def sim_incoming_call(self, request):
+        dialled = request.query.get("dialled", "")
+        app = request.query.get("app", "telephony")
+        caller_name, caller_number = request.query.get("caller_name", ""), request.query.get("caller", "")
+        channel = Channel(self._new_id(), f"PJSIP/trunk-{next(self._ids):08x}", app, caller_name, caller_number,
+                          dialled, state="Ring")
+        channel.args = [dialled]
+        self.channels[channel.id] = channel
+        await self._enter_stasis(channel)
+        return web.json_response(channel.as_json())
+
+    async def sim_press(self, request):
+        channel = self._channel(request)
+        for digit in request.query.get("digits", ""):
+            await self._emit_channel(channel, "ChannelDtmfReceived", digit=digit, duration_ms=100)
+        return web.Response(status=204)
+
+    async def sim_talk(self, request):
+        channel = self._channel(request)
+        changed = await self._talk(channel, request.query.get("talking", "1") not in ("0", "false"))
+        return web.json_response({"changed": changed})
+
+    async def sim_phone_hangup(self, request):
+        await self._destroy(self._channel(request), 16)
+        return web.Response(status=204)
+
+    async def sim_drop(self, request):
+        await self._drop_sockets()
+        return web.Response(status=204)
+
+    async def sim_delay(self, request):
+        self.delay = float(request.query.get("seconds", 0))
+        return web.Response(status=204)
+
+
+async def _json_body(request):
+    if not request.can_read_body:
+        return {}
+    try:
+        return await request.json()
+    except ValueError as error:
+        raise AriError(400, "Body is not valid JSON") from error
+
+
+def _endpoint_number(endpoint):
+    """``PJSIP/101`` -> ``101``; ``Local/+3361@from-internal`` -> ``+3361``; unknown technology -> None."""
+    technology, _, resource = endpoint.partition("/")
+    if technology not in ("PJSIP", "SIP", "Local", "IAX2") or not resource:
+        return None
+    return resource.split("@", 1)[0]
+
+
+def _parse_caller_id(caller_id):
+    """``"Conference" <800>`` -> (``Conference``, ``800``)."""
+    if "<" in caller_id and caller_id.endswith(">"):
+        name, _, number = caller_id[:-1].partition("<")
+        return name.strip().strip('"'), number.strip()
+    return "", caller_id.strip()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="ARI-speaking PBX simulator on loopback.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8088)
+    parser.add_argument("--user", default="telephony")
+    parser.add_argument("--password", default="telephony")
+    parser.add_argument(
+        "--endpoints",
+        help='JSON file: {"101": {"answer_after": 1.5}, "486": {"busy": true}, "408": {"no_answer": true}}',
+    )
+    parser.add_argument("--demo", action="store_true", help="make bridged participants talk at random")
+    options = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    endpoints = None
+    if options.endpoints:
+        with open(options.endpoints, encoding="utf-8") as handle:
+            endpoints = json.load(handle)
+    Simulator(options.host, options.port, options.user, options.password, endpoints, options.demo).serve_forever()
+
+
+if __name__ == "__main__":
+    main()
