@@ -1,0 +1,261 @@
+"""Call routing and the conference logic, as a state machine fed by ARI events.
+
+The :class:`CallRouter` receives every event of the application and drives the PBX through an
+:class:`~pbx.ari.AriClient`. It knows nothing of Odoo: it asks ``route(dialled, caller)`` where a new
+call goes, and reports what only it can see (a caller put on hold for the administrator) through
+``report(event)`` as an event of its own, ``TelephonyParticipantWaiting``, that follows the same path
+as the PBX's events.
+
+Channels arrive in three ways, told apart by their Stasis arguments:
+
+- ``["invite", room_key, participant_key(, "admin")]``: a participant the room called; it skips the
+  access code and goes straight in (or on hold if the room still waits for its administrator);
+- ``["dial", number]``: a user's own phone, answered, that now wants ``number`` (a room or a peer);
+- ``[dialled]`` (anything else): a caller the dial plan sent in; a room asks for its access code.
+"""
+
+import hmac
+import logging
+from dataclasses import dataclass, field
+
+from .ari import PbxError
+
+_logger = logging.getLogger(__name__)
+
+MAX_CODE_TRIES = 3
+MAX_CODE_DIGITS = 20
+PROMPT_CODE = "sound:conf-getpin"
+PROMPT_WRONG_CODE = "sound:conf-invalidpin"
+PROMPT_GOODBYE = "sound:vm-goodbye"
+PROMPT_WAIT_FOR_ADMIN = "sound:conf-waitforleader"
+WAITING_EVENT = "TelephonyParticipantWaiting"
+END_EVENTS = ("StasisEnd", "ChannelDestroyed")
+
+
+@dataclass
+class Room:
+    """What the router needs to know of a conference."""
+
+    key: int
+    bridge_id: str
+    access_code: str = ""
+    wait_for_administrator: bool = False
+    administrator_numbers: frozenset = frozenset()
+
+
+@dataclass
+class Forward:
+    """Connect the caller to one other endpoint (a user's phone, an outside number)."""
+
+    endpoint: str
+    caller_id: str = ""
+
+
+@dataclass
+class Caller:
+    channel_id: str
+    room: Room | None = None
+    number: str = ""
+    is_administrator: bool = False
+    state: str = "new"  # new, code, waiting, bridged, ringing (a peer we rang), forwarding, ended
+    digits: str = ""
+    tries: int = 0
+    peer_id: str = ""
+
+
+@dataclass
+class RoomState:
+    room: Room
+    bridge_ready: bool = False
+    administrator_present: bool = False
+    waiting: list = field(default_factory=list)
+
+
+class CallRouter:
+    def __init__(self, client, route, report=None, room_for_key=None, ring_seconds=45):
+        self.client = client
+        self.route = route
+        self.report = report or (lambda event: None)
+        self.room_for_key = room_for_key or (lambda key: None)
+        self.ring_seconds = ring_seconds
+        self.callers = {}
+        self.rooms = {}
+
+    # ------------------------------------------------------------------
+    # Events
+    # ------------------------------------------------------------------
+
+    def handle(self, event):
+        """Act on one ARI event; events of channels the router does not follow are ignored."""
+        kind = event.get("type")
+        channel = event.get("channel") or {}
+        channel_id = channel.get("id")
+        try:
+            if kind == "StasisStart" and channel_id in self.callers:
+                self._answered(self.callers[channel_id])
+            elif kind == "StasisStart":
+                self._start(channel, event.get("args") or [])
+            elif kind == "ChannelDtmfReceived" and channel_id in self.callers:
+                self._digit(self.callers[channel_id], event.get("digit", ""))
+            elif kind in END_EVENTS and channel_id in self.callers:
+                self._end(self.callers.pop(channel_id))
+            elif kind == "ChannelEnteredBridge" and channel_id in self.callers:
+                self.callers[channel_id].state = "bridged"
+        except PbxError as error:
+            _logger.warning("Routing %s of channel %s failed: %s", kind, channel_id, error)
+
+    def _start(self, channel, args):
+        channel_id = channel["id"]
+        number = (channel.get("caller") or {}).get("number") or ""
+        if args and args[0] == "invite" and len(args) >= 2:
+            room = self.room_for_key(int(args[1])) if str(args[1]).isdigit() else None
+            if room is None:
+                self.client.hangup_if_present(channel_id)
+                return
+            caller = Caller(channel_id, room, number, is_administrator=len(args) >= 4 and args[3] == "admin")
+            self.callers[channel_id] = caller
+            self._admit(caller)
+            return
+        dialled = args[1] if args and args[0] == "dial" and len(args) >= 2 else (args[0] if args else "")
+        destination = self.route(dialled, number)
+        if isinstance(destination, Room):
+            caller = Caller(channel_id, destination, number)
+            caller.is_administrator = number in destination.administrator_numbers
+            self.callers[channel_id] = caller
+            self._receive(caller)
+        elif isinstance(destination, Forward):
+            self.callers[channel_id] = Caller(channel_id, number=number, state="forwarding")
+            self._forward(channel_id, destination)
+        else:
+            _logger.info("Nobody answers %r (from %r): hanging up channel %s", dialled, number, channel_id)
+            self.client.hangup_if_present(channel_id)
+
+    # ------------------------------------------------------------------
+    # The digital receptionist
+    # ------------------------------------------------------------------
+
+    def _receive(self, caller):
+        self.client.answer(caller.channel_id)
+        if caller.room.access_code:
+            caller.state = "code"
+            self.client.play(caller.channel_id, PROMPT_CODE)
+        else:
+            self._admit(caller)
+
+    def _digit(self, caller, digit):
+        if caller.state != "code":
+            return
+        if digit != "#":
+            caller.digits = (caller.digits + digit)[-MAX_CODE_DIGITS:]
+            return
+        typed, caller.digits = caller.digits, ""
+        if hmac.compare_digest(typed.encode(), caller.room.access_code.encode()):
+            self._admit(caller)
+            return
+        caller.tries += 1
+        if caller.tries >= MAX_CODE_TRIES:
+            caller.state = "ended"
+            self.client.play(caller.channel_id, PROMPT_GOODBYE)
+            self.client.hangup_if_present(caller.channel_id)
+        else:
+            self.client.play(caller.channel_id, PROMPT_WRONG_CODE)
+
+    # ------------------------------------------------------------------
+    # Rooms
+    # ------------------------------------------------------------------
+
+    def _room_state(self, room):
+        state = self.rooms.get(room.key)
+        if state is None:
+            state = self.rooms[room.key] = RoomState(room)
+        state.room = room
+        return state
+
+    def _admit(self, caller):
+        state = self._room_state(caller.room)
+        self.client.enable_talk_detection(caller.channel_id)
+        if caller.is_administrator:
+            state.administrator_present = True
+        if caller.room.wait_for_administrator and not state.administrator_present:
+            caller.state = "waiting"
+            state.waiting.append(caller.channel_id)
+            self.client.start_moh(caller.channel_id)
+            self.report({"type": WAITING_EVENT, "channel": {"id": caller.channel_id, "caller": {"number": caller.number}},
+                         "room_key": caller.room.key})
+            return
+        self._bridge(state, caller)
+        for waiting_id in state.waiting:
+            waiting = self.callers.get(waiting_id)
+            if waiting and waiting.state == "waiting":
+                self.client.stop_moh(waiting_id)
+                self._bridge(state, waiting)
+        state.waiting = []
+
+    def _bridge(self, state, caller):
+        if not state.bridge_ready:
+            self.client.create_bridge(state.room.bridge_id)
+            state.bridge_ready = True
+        self.client.add_channel(state.room.bridge_id, caller.channel_id)
+        caller.state = "bridged"
+
+    def adopt(self, channel_id, room, number="", waiting=False, is_administrator=False):
+        """Follow a channel that was already in a room (or on hold for it) before a restart."""
+        state = self._room_state(room)
+        state.bridge_ready = True
+        caller = Caller(channel_id, room, number, is_administrator, "waiting" if waiting else "bridged")
+        self.callers[channel_id] = caller
+        if waiting:
+            state.waiting.append(channel_id)
+        elif is_administrator:
+            state.administrator_present = True
+
+    def _end(self, caller):
+        if caller.peer_id:
+            self.callers.pop(caller.peer_id, None)
+            self.client.hangup_if_present(caller.peer_id)
+            self.client.destroy_bridge_if_present(f"call-{min(caller.channel_id, caller.peer_id)}")
+        if not caller.room:
+            return
+        state = self.rooms.get(caller.room.key)
+        if not state:
+            return
+        if caller.channel_id in state.waiting:
+            state.waiting.remove(caller.channel_id)
+        others = [c for c in self.callers.values() if c.room and c.room.key == caller.room.key]
+        if caller.is_administrator and not any(c.is_administrator for c in others):
+            state.administrator_present = False
+        if not others:
+            if state.bridge_ready:
+                self.client.destroy_bridge_if_present(caller.room.bridge_id)
+            del self.rooms[caller.room.key]
+
+    # ------------------------------------------------------------------
+    # Two-party calls
+    # ------------------------------------------------------------------
+
+    def _forward(self, channel_id, destination):
+        peer_id = f"{channel_id}-peer"
+        self.callers[channel_id].peer_id = peer_id
+        self.callers[peer_id] = Caller(peer_id, state="ringing", peer_id=channel_id)
+        self.client.originate(
+            destination.endpoint,
+            app_args=["peer", channel_id],
+            caller_id=destination.caller_id or None,
+            timeout=self.ring_seconds,
+            channel_id=peer_id,
+        )
+
+    def _answered(self, peer):
+        """A peer we rang answered: put both ends of the call in a bridge of their own."""
+        if peer.state != "ringing":
+            return
+        caller = self.callers.get(peer.peer_id)
+        if caller is None:
+            self.client.hangup_if_present(peer.channel_id)
+            return
+        bridge_id = f"call-{min(caller.channel_id, peer.channel_id)}"
+        self.client.answer(caller.channel_id)
+        self.client.create_bridge(bridge_id)
+        self.client.add_channel(bridge_id, caller.channel_id)
+        self.client.add_channel(bridge_id, peer.channel_id)
+        caller.state = peer.state = "bridged"

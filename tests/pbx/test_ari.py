@@ -1,0 +1,197 @@
+"""The ARI client against a PBX over real sockets: the simulator, or a real Asterisk (see conftest)."""
+
+import socket
+import threading
+import time
+import uuid
+
+import pytest
+
+from pbx.ari import AriClient, AriDisabled, PbxAuthError, PbxNotFound, PbxTimeout, PbxUnreachable
+
+
+def _channel_id():
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
+def test_asterisk_info_names_the_version(client):
+    assert client.asterisk_info()["system"]["version"].startswith("22.")
+
+
+def test_originate_rings_then_enters_the_application(client, events, pbx):
+    channel_id = _channel_id()
+    channel = client.originate(pbx.endpoint("answers"), app_args=["invite", "7", "9"],
+                               caller_id='"Conference" <800>', channel_id=channel_id)
+    assert channel["id"] == channel_id
+    start = events.wait_for("StasisStart", channel_id)
+    assert start["args"] == ["invite", "7", "9"]
+    assert start["channel"]["state"] == "Up"
+    assert any(event["channel"]["state"] == "Up" for event in events.of("ChannelStateChange", channel_id))
+    assert channel_id in {live["id"] for live in client.list_channels()}
+    client.hangup(channel_id)
+    events.wait_for("StasisEnd", channel_id)
+
+
+def test_busy_endpoint_never_enters_the_application(client, events, pbx):
+    channel_id = _channel_id()
+    client.originate(pbx.endpoint("busy"), channel_id=channel_id, timeout=5)
+    events.wait_for("ChannelDestroyed", channel_id)
+    assert not events.of("StasisStart", channel_id)
+
+
+def test_unanswered_call_ends_with_no_answer(client, events, pbx):
+    channel_id = _channel_id()
+    client.originate(pbx.endpoint("no_answer"), channel_id=channel_id, timeout=1)
+    destroyed = events.wait_for("ChannelDestroyed", channel_id)
+    assert destroyed["cause"] == 19
+    assert not events.of("StasisStart", channel_id)
+
+
+def test_bridge_lifecycle_mute_and_talk_detection(client, events, pbx):
+    channel_id, bridge_id = _channel_id(), f"bridge-{uuid.uuid4().hex[:8]}"
+    client.originate(pbx.endpoint("answers"), channel_id=channel_id)
+    events.wait_for("StasisStart", channel_id)
+    bridge = client.create_bridge(bridge_id)
+    assert bridge["id"] == bridge_id and bridge["bridge_type"] == "mixing"
+    client.add_channel(bridge_id, channel_id)
+    entered = events.wait_for("ChannelEnteredBridge", channel_id)
+    assert entered["bridge"]["id"] == bridge_id
+    assert client.get_bridge(bridge_id)["channels"] == [channel_id]
+    client.enable_talk_detection(channel_id)
+    client.mute(channel_id, "in")
+    client.unmute(channel_id, "in")
+    client.play_on_bridge(bridge_id, "sound:beep")
+    client.remove_channel(bridge_id, channel_id)
+    events.wait_for("ChannelLeftBridge", channel_id)
+    client.destroy_bridge(bridge_id)
+    assert bridge_id not in {live["id"] for live in client.list_bridges()}
+    assert client.destroy_bridge_if_present(bridge_id) is False
+    client.hangup(channel_id)
+
+
+def test_channel_gone_mid_operation(client, events, pbx):
+    channel_id = _channel_id()
+    client.originate(pbx.endpoint("answers"), channel_id=channel_id)
+    events.wait_for("StasisStart", channel_id)
+    client.hangup(channel_id)
+    events.wait_for("StasisEnd", channel_id)
+    with pytest.raises(PbxNotFound, match="Channel not found"):
+        client.mute(channel_id, "in")
+    assert client.hangup_if_present(channel_id) is False
+
+
+def test_wrong_credentials_are_named(pbx):
+    client = AriClient(pbx.url, pbx.user, "not-the-password", app=pbx.app, timeout=3)
+    with pytest.raises(PbxAuthError, match="wrong user or password"):
+        client.asterisk_info()
+
+
+def test_http_server_without_ari_is_told_apart(pbx):
+    client = AriClient(f"{pbx.url}/not-ari", pbx.user, pbx.password, timeout=3)
+    with pytest.raises((AriDisabled, PbxAuthError)):
+        client.asterisk_info()
+
+
+def test_unreachable_pbx():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(PbxUnreachable, match=f"127.0.0.1:{port} cannot be reached"):
+        AriClient(f"http://127.0.0.1:{port}", "u", "p", timeout=2).asterisk_info()
+
+
+def test_pbx_that_accepts_but_never_answers_times_out():
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(1)
+    port = silent.getsockname()[1]
+    started = time.monotonic()
+    try:
+        with pytest.raises(PbxTimeout, match="did not answer within 0.5 seconds"):
+            AriClient(f"http://127.0.0.1:{port}", "u", "p", timeout=0.5).list_channels()
+    finally:
+        silent.close()
+    assert time.monotonic() - started < 5, "a silent PBX must never freeze the caller"
+
+
+def test_slow_pbx_times_out_then_recovers(pbx, client):
+    pbx.control("delay", seconds=2)
+    slow = pbx.client(timeout=0.5)
+    with pytest.raises(PbxTimeout):
+        slow.list_channels()
+    pbx.control("delay", seconds=0)
+    assert isinstance(slow.list_channels(), list)
+
+
+def test_dtmf_pressed_on_a_phone_reaches_the_application(client, events, pbx):
+    channel_id = _channel_id()
+    client.originate(pbx.endpoint("answers"), channel_id=channel_id)
+    events.wait_for("StasisStart", channel_id)
+    pbx.control(f"channels/{channel_id}/dtmf", digits="24#")
+    events.wait_for("ChannelDtmfReceived", channel_id, digit="#")
+    assert [event["digit"] for event in events.of("ChannelDtmfReceived", channel_id)] == ["2", "4", "#"]
+
+
+def test_no_talking_events_while_muted(client, events, pbx):
+    channel_id = _channel_id()
+    client.originate(pbx.endpoint("answers"), channel_id=channel_id)
+    events.wait_for("StasisStart", channel_id)
+    assert pbx.control(f"channels/{channel_id}/talk", talking=1) == {"changed": False}, "talk detection is off"
+    client.enable_talk_detection(channel_id)
+    client.mute(channel_id, "in")
+    assert pbx.control(f"channels/{channel_id}/talk", talking=1) == {"changed": False}
+    client.unmute(channel_id, "in")
+    pbx.control(f"channels/{channel_id}/talk", talking=1)
+    events.wait_for("ChannelTalkingStarted", channel_id)
+    client.mute(channel_id, "in")
+    events.wait_for("ChannelTalkingFinished", channel_id)
+
+
+def test_websocket_drop_reconnects_without_losing_later_events(pbx, client):
+    received, connects = [], []
+    stream = client.start_event_stream(received.append, on_connect=lambda c: connects.append(time.monotonic()),
+                                       backoff_base=0.1, backoff_cap=0.5)
+    try:
+        assert stream.wait_connected(10)
+        pbx.control("drop")
+        deadline = time.monotonic() + 10
+        while len(connects) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(connects) == 2, "the stream reconnected by itself and resynchronised"
+        assert stream.wait_connected(5)
+        channel_id = _channel_id()
+        client.originate(pbx.endpoint("answers"), channel_id=channel_id)
+        deadline = time.monotonic() + 10
+        while not any(e["type"] == "StasisStart" and e["channel"]["id"] == channel_id for e in received):
+            assert time.monotonic() < deadline, "events after the reconnection arrive"
+            time.sleep(0.05)
+        client.hangup(channel_id)
+    finally:
+        stream.stop()
+    assert not stream.is_alive(), "stop() ends the stream thread"
+
+
+def test_originate_many_rings_everyone_at_once_and_reports_each_failure(client, events, pbx):
+    ids = [_channel_id() for _ in range(5)]
+    originates = [{"endpoint": pbx.endpoint("answers"), "channel_id": channel_id} for channel_id in ids]
+    originates.append({"endpoint": "Bogus/1", "channel_id": _channel_id()})
+    results = client.originate_many(originates)
+    assert [result["id"] for result in results[:5]] == ids
+    assert "Allocation failed" in str(results[5])
+    for channel_id in ids:
+        events.wait_for("StasisStart", channel_id)
+        client.hangup(channel_id)
+
+
+def test_stop_is_clean_while_the_pbx_is_down():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client = AriClient(f"http://127.0.0.1:{port}", "u", "p", timeout=1)
+    stream = client.start_event_stream(lambda event: None, backoff_base=0.05, backoff_cap=0.2)
+    time.sleep(0.5)
+    assert not stream.connected.is_set()
+    stopper = threading.Thread(target=stream.stop)
+    stopper.start()
+    stopper.join(5)
+    assert not stream.is_alive()
