@@ -1,0 +1,178 @@
+"""The call router driving the simulator over real sockets, as the listener runs it."""
+
+import threading
+import time
+
+import pytest
+
+from pbx.conference import WAITING_EVENT, CallRouter, Forward, Room
+
+BOARD = Room(key=1, bridge_id="room-board", access_code="2468", wait_for_administrator=True,
+             administrator_numbers=frozenset({"100"}))
+OPEN_ROOM = Room(key=2, bridge_id="room-open")
+
+
+class RoutedPbx:
+    """The router fed by the event stream in its own thread, as in the listener."""
+
+    def __init__(self, pbx, client, rooms):
+        self.pbx, self.client, self.rooms = pbx, client, rooms
+        self.reports = []
+        self.router = CallRouter(client, self.route, self.reports.append, room_for_key=self.room_for_key)
+        self.events = []
+        self.lock = threading.Condition()
+        self.stream = client.start_event_stream(self.on_event, backoff_base=0.1, backoff_cap=0.5)
+        assert self.stream.wait_connected(10)
+
+    def on_event(self, event):
+        self.router.handle(event)
+        with self.lock:
+            self.events.append(event)
+            self.lock.notify_all()
+
+    def route(self, dialled, caller):
+        if dialled in ("801", "802"):
+            return {"801": BOARD, "802": OPEN_ROOM}[dialled]
+        if dialled == "101":
+            return Forward("PJSIP/101", '"Caller" <555>')
+        return None
+
+    def room_for_key(self, key):
+        return {1: BOARD, 2: OPEN_ROOM}.get(key)
+
+    def call_in(self, dialled, caller="+33612345678"):
+        response = self.pbx.control("calls", dialled=dialled, caller=caller)
+        return response["id"]
+
+    def press(self, channel_id, digits):
+        self.pbx.control(f"channels/{channel_id}/dtmf", digits=digits)
+
+    def wait(self, predicate, timeout=10):
+        deadline = time.monotonic() + timeout
+        with self.lock:
+            while not predicate():
+                remaining = deadline - time.monotonic()
+                assert remaining > 0, f"condition not met; events: {[e['type'] for e in self.events]}"
+                self.lock.wait(remaining)
+
+    def bridged(self, bridge_id):
+        return next((b["channels"] for b in self.client.list_bridges() if b["id"] == bridge_id), [])
+
+    def wait_bridged(self, bridge_id, channel_id):
+        deadline = time.monotonic() + 10
+        while channel_id not in self.bridged(bridge_id):
+            assert time.monotonic() < deadline, f"{channel_id} never entered {bridge_id}"
+            time.sleep(0.05)
+
+    def ended(self, channel_id):
+        return any(e["type"] == "StasisEnd" and e["channel"]["id"] == channel_id for e in self.events)
+
+    def stop(self):
+        self.stream.stop()
+
+
+@pytest.fixture
+def routed(pbx, client):
+    if not pbx.is_simulator:
+        pytest.skip("callers and keypads are simulated phones")
+    routed = RoutedPbx(pbx, client, {})
+    yield routed
+    routed.stop()
+
+
+def test_right_access_code_then_hash_lets_the_caller_in(routed):
+    routed.wait(lambda: True)
+    admin = routed.call_in("801", caller="100")
+    routed.press(admin, "2468#")
+    routed.wait_bridged("room-board", admin)
+    guest = routed.call_in("801")
+    routed.press(guest, "2468#")
+    routed.wait_bridged("room-board", guest)
+
+
+def test_three_wrong_codes_hang_up(routed):
+    caller = routed.call_in("801")
+    routed.press(caller, "1111#")
+    routed.press(caller, "2222#")
+    assert not routed.ended(caller), "two wrong codes leave the caller another try"
+    routed.press(caller, "3333#")
+    routed.wait(lambda: routed.ended(caller))
+    assert routed.bridged("room-board") == []
+
+
+def test_digits_before_the_right_code_do_not_count_as_a_try(routed):
+    admin = routed.call_in("801", caller="100")
+    routed.press(admin, "99#")
+    routed.press(admin, "98#")
+    routed.press(admin, "2468#")
+    routed.wait_bridged("room-board", admin)
+
+
+def test_wait_for_the_administrator(routed, pbx):
+    early = routed.call_in("801")
+    routed.press(early, "2468#")
+    routed.wait(lambda: any(r["type"] == WAITING_EVENT for r in routed.reports))
+    assert routed.reports[0]["channel"]["id"] == early and routed.reports[0]["room_key"] == 1
+    assert pbx.simulator.channels[early].moh, "an early caller hears music on hold"
+    assert routed.bridged("room-board") == [], "nobody uses the room before its administrator"
+    admin = routed.call_in("801", caller="100")
+    routed.press(admin, "2468#")
+    routed.wait_bridged("room-board", early)
+    assert set(routed.bridged("room-board")) == {early, admin}
+    assert not pbx.simulator.channels[early].moh
+
+
+def test_invited_participant_skips_the_code(routed, client, pbx):
+    channel_id = "invite-test-1"
+    client.originate("PJSIP/102", app_args=["invite", "2", "55"], channel_id=channel_id)
+    routed.wait_bridged("room-open", channel_id)
+    assert pbx.simulator.channels[channel_id].talk_detect, "talk detection is on for everyone in a room"
+
+
+def test_invited_administrator_opens_a_waiting_room(routed, client):
+    early = routed.call_in("801")
+    routed.press(early, "2468#")
+    routed.wait(lambda: routed.reports)
+    client.originate("PJSIP/103", app_args=["invite", "1", "56", "admin"], channel_id="invite-admin")
+    routed.wait_bridged("room-board", early)
+
+
+def test_open_room_needs_no_code(routed):
+    caller = routed.call_in("802")
+    routed.wait_bridged("room-open", caller)
+
+
+def test_last_one_out_closes_the_bridge(routed, pbx):
+    caller = routed.call_in("802")
+    routed.wait_bridged("room-open", caller)
+    pbx.control(f"channels/{caller}/hangup")
+    deadline = time.monotonic() + 10
+    while "room-open" in {b["id"] for b in routed.client.list_bridges()}:
+        assert time.monotonic() < deadline, "the empty bridge is destroyed"
+        time.sleep(0.05)
+
+
+def test_nobody_at_that_number_hangs_up(routed):
+    caller = routed.call_in("999")
+    routed.wait(lambda: routed.ended(caller))
+
+
+def test_forward_bridges_caller_and_peer_and_hangs_up_both(routed, pbx):
+    caller = routed.call_in("101")
+    peer = f"{caller}-peer"
+    routed.wait(lambda: any(e["type"] == "ChannelEnteredBridge" and e["channel"]["id"] == peer
+                            for e in routed.events))
+    bridge = f"call-{min(caller, peer)}"
+    assert set(routed.bridged(bridge)) == {caller, peer}
+    pbx.control(f"channels/{peer}/hangup")
+    routed.wait(lambda: routed.ended(caller))
+
+
+def test_replayed_start_changes_nothing(routed):
+    caller = routed.call_in("802")
+    routed.wait_bridged("room-open", caller)
+    start = next(e for e in routed.events if e["type"] == "StasisStart" and e["channel"]["id"] == caller)
+    requests_before = len(routed.pbx.simulator.requests)
+    routed.router.handle(start)
+    assert len(routed.pbx.simulator.requests) == requests_before
+    assert routed.bridged("room-open") == [caller]
