@@ -18,10 +18,12 @@ from odoo.modules.registry import Registry
 from odoo.tools import config
 
 from ..pbx.ari import PbxError
+from ..pbx.conference import CallRouter
 
 _logger = logging.getLogger(__name__)
 
 LOCK_NAMESPACE = 0x7E1E  # first half of the two-key advisory lock: "telephony"
+RESYNC_EVENT = "TelephonyResync"
 STANDBY_POLL_SECONDS = 2.0
 SUPERVISOR_POLL_SECONDS = 5.0
 BATCH_SIZE = 500
@@ -82,6 +84,7 @@ class PbxListener(threading.Thread):
         self.stop_event = stop_event or threading.Event()
         self.standby_poll = standby_poll
         self.events = queue.Queue()
+        self._late_starts = []
         self.active = threading.Event()
         self.lock = PbxLock(registry.db_name, pbx_id)
 
@@ -114,16 +117,50 @@ class PbxListener(threading.Thread):
         if client is None:
             self.stop_event.wait(self.standby_poll)
             return
-        stream = client.start_event_stream(self.events.put, on_connect=self._rebuild)
-        self.active.set()
+        reports = []
+        router = CallRouter(client, self._route, reports.append, room_for_key=self._room_for_key)
+        # Events sent while nobody listened are lost: after every (re)connection, and before its
+        # events, the listener reads what the PBX has live now.
+        stream = client.start_event_stream(self.events.put, on_connect=self._on_connect)
         try:
             while not self.stop_event.is_set() and self.lock.is_held():
                 batch = self._next_batch()
                 if batch:
-                    self._with_pbx(lambda pbx, batch=batch: pbx._apply_ari_events(batch))
+                    self._record(client, router, batch, reports)
         finally:
             stream.stop()
             client.close()
+
+    def _on_connect(self, client):
+        self.events.put({"type": RESYNC_EVENT})
+        self.active.set()
+
+    def _record(self, client, router, batch, reports):
+        try:
+            self._with_pbx(lambda pbx: self._process(pbx, client, router, batch, reports))
+        except Exception:
+            # Recording is idempotent: a batch whose transaction failed is recorded again, once.
+            _logger.exception("PBX %s: recording %d events failed, retrying once", self.pbx_id, len(batch))
+            self._with_pbx(lambda pbx: pbx._apply_ari_events(batch + reports))
+        reports.clear()
+
+    def _process(self, pbx, client, router, batch, reports):
+        """Route the batch's new calls, then record the batch, in one transaction."""
+        self._env_pbx = pbx
+        self._late_starts = []
+        for event in batch:
+            if event.get("type") == RESYNC_EVENT:
+                self._rebuild(pbx, client, router)
+            else:
+                router.handle(event)
+        pbx._apply_ari_events(self._late_starts + batch + reports)
+
+    def _route(self, dialled, caller, outbound):
+        return self._env_pbx._route_call(dialled, caller, outbound)
+
+    def _room_for_key(self, key):
+        conference = self._env_pbx.env["telephony.conference"].sudo().browse(key).exists()
+        return conference._router_room() if conference else None
 
     def _next_batch(self):
         try:
@@ -138,15 +175,32 @@ class PbxListener(threading.Thread):
                 break
         return batch
 
-    def _rebuild(self, client):
-        """After a (re)connection, bring Odoo in line with what the PBX has live now."""
+    def _rebuild(self, pbx, client, router):
+        """Bring Odoo and the router in line with the calls the PBX has live right now."""
         try:
             channels = client.list_channels()
             bridges = client.list_bridges()
         except PbxError as error:
             _logger.warning("PBX %s: could not read live calls to rebuild state: %s", self.pbx_id, error)
             return
-        self._with_pbx(lambda pbx: pbx._rebuild_live_state(channels, bridges))
+        for channel_id, room, number, waiting, is_administrator in pbx._rebuild_live_state(channels, bridges):
+            router.adopt(channel_id, room, number, waiting, is_administrator)
+        bridged = {channel_id for bridge in bridges for channel_id in bridge.get("channels") or []}
+        for channel in channels:
+            # A caller who arrived while nobody listened still waits, unanswered, for us to route them.
+            if channel.get("state") == "Ring" and channel["id"] not in bridged and channel["id"] not in router.callers:
+                start = {"type": "StasisStart", "channel": channel, "args": _stasis_args(channel)}
+                router.handle(start)
+                self._late_starts.append(start)
+
+
+def _stasis_args(channel):
+    """The Stasis() arguments of a channel as the PBX lists it: "app,arg1,arg2" in its dialplan data."""
+    dialplan = channel.get("dialplan") or {}
+    app_data = dialplan.get("app_data") or ""
+    if dialplan.get("app_name") == "Stasis" and "," in app_data:
+        return app_data.split(",")[1:]
+    return [dialplan["exten"]] if dialplan.get("exten") else []
 
 
 class TelephonyListener(Command):

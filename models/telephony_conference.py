@@ -4,6 +4,7 @@ import uuid
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from ..pbx.conference import Room
 from ..tools.phone import to_e164
 from .telephony_extension_mixin import EXTENSION_PATTERN
 
@@ -200,6 +201,21 @@ class TelephonyConference(models.Model):
             return self.browse()
         return self.sudo().browse(int(bridge_id[len(prefix) :])).exists()
 
+    def _router_room(self):
+        """This conference as the listener's call router sees it (the access code included)."""
+        self.ensure_one()
+        conference = self.sudo()
+        administrator_numbers = {conference.administrator_id.telephony_extension} - {False}
+        if conference.kind == "meeting":
+            administrator_numbers |= {conference.creator_id.telephony_extension} - {False}
+        return Room(
+            key=conference.id,
+            bridge_id=conference._bridge_id(),
+            access_code=conference.access_code or "",
+            wait_for_administrator=conference.wait_for_administrator,
+            administrator_numbers=frozenset(administrator_numbers),
+        )
+
     def _telephony_payload(self):
         """What a conference window needs to draw this conference."""
         self.ensure_one()
@@ -312,7 +328,8 @@ class TelephonyConference(models.Model):
                 {
                     "endpoint": pbx._endpoint_for(number, internal),
                     "channel_id": participant.channel_id,
-                    "app_args": ["invite", str(self.id), str(participant.id)],
+                    "app_args": ["invite", str(self.id), str(participant.id)]
+                    + (["admin"] if participant.is_administrator else []),
                     "caller_id": f'"{CONFERENCE_CALLER_NAME}" <{self.extension or number}>',
                     "timeout": RING_SECONDS,
                 }

@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..pbx.ari import AriClient, PbxError
+from ..pbx.conference import WAITING_EVENT, Forward
 from ..tools.ari_events import event_channel_id
 from .telephony_conference_participant import LIVE_STATES
 from ..tools.phone import to_e164
@@ -224,6 +225,13 @@ class TelephonyPbx(models.Model):
                 continue
             if event["type"] == "StasisStart" and channel_id not in calls and channel_id not in participants:
                 calls[channel_id] = pbx.env["telephony.call"]._ari_open_inbound_call(pbx, event)
+            if event["type"] == WAITING_EVENT and channel_id not in participants:
+                conference = pbx.env["telephony.conference"].browse(event["room_key"]).exists()
+                if conference:
+                    participants[channel_id] = pbx.env["telephony.conference.participant"]._ari_create_for_caller(
+                        conference, event, "waiting"
+                    )
+                    changed |= conference
             if event["type"] == "ChannelEnteredBridge" and channel_id not in participants:
                 conference = pbx.env["telephony.conference"]._from_bridge_id(event["bridge"]["id"])
                 if conference:
@@ -243,7 +251,8 @@ class TelephonyPbx(models.Model):
         """Bring the journal and the rooms in line with the calls the PBX has live right now.
 
         Used when the listener (re)connects: whatever ended while nobody listened is closed,
-        and whoever sits in a conference bridge is shown as joined.
+        and whoever sits in a conference bridge is shown as joined. Returns who is still in a room
+        or waiting for one, for the router to follow again.
         """
         self.ensure_one()
         pbx = self.sudo()
@@ -272,4 +281,37 @@ class TelephonyPbx(models.Model):
         for call in open_calls.filtered(lambda call: call.pbx_unique_id not in channels_by_id):
             call._close(now)
         changed._notify_participants()
-        return changed
+        live = pbx.env["telephony.conference.participant"].search(
+            [("conference_id.pbx_id", "=", pbx.id), ("state", "in", ("waiting", "joined"))]
+        )
+        return [
+            (p.channel_id, p.conference_id._router_room(), p.number or "", p.state == "waiting", p.is_administrator)
+            for p in live
+        ]
+
+    def _route_call(self, dialled, caller, outbound):
+        """Where the listener's router sends a new call: a Room, a Forward, or None (hang up).
+
+        Only a call an Odoo user placed (``outbound``) may leave for an outside number: a caller from
+        outside never gets the company's trunks.
+        """
+        self.ensure_one()
+        destination = self._resolve_destination(dialled, caller)
+        conference = self.env["telephony.conference"].sudo().browse(destination.get("conference_id"))
+        if conference:
+            return conference._router_room()
+        user = self.env["res.users"].sudo().browse(destination.get("user_id"))
+        if user.telephony_extension and destination["direction"] != "internal":
+            return Forward(self._endpoint_for(user.telephony_extension, internal=True), _caller_id(caller))
+        if destination["direction"] == "internal":
+            called_user = self._user_with_extension(dialled)
+            if called_user:
+                return Forward(self._endpoint_for(dialled, internal=True), _caller_id(caller))
+        e164 = to_e164(dialled, self.company_id.country_id.code)
+        if outbound and e164:
+            return Forward(self._endpoint_for(e164, internal=False), _caller_id(caller))
+        return None
+
+
+def _caller_id(number):
+    return f"<{number}>" if number else ""

@@ -1,8 +1,8 @@
 """Call routing and the conference logic, as a state machine fed by ARI events.
 
 The :class:`CallRouter` receives every event of the application and drives the PBX through an
-:class:`~pbx.ari.AriClient`. It knows nothing of Odoo: it asks ``route(dialled, caller)`` where a new
-call goes, and reports what only it can see (a caller put on hold for the administrator) through
+:class:`~pbx.ari.AriClient`. It knows nothing of Odoo: it asks ``route(dialled, caller, outbound)`` where a
+new call goes, and reports what only it can see (a caller put on hold for the administrator) through
 ``report(event)`` as an event of its own, ``TelephonyParticipantWaiting``, that follows the same path
 as the PBX's events.
 
@@ -116,8 +116,9 @@ class CallRouter:
             self.callers[channel_id] = caller
             self._admit(caller)
             return
-        dialled = args[1] if args and args[0] == "dial" and len(args) >= 2 else (args[0] if args else "")
-        destination = self.route(dialled, number)
+        outbound = bool(args) and args[0] == "dial" and len(args) >= 2
+        dialled = args[1] if outbound else (args[0] if args else "")
+        destination = self.route(dialled, number, outbound)
         if isinstance(destination, Room):
             caller = Caller(channel_id, destination, number)
             caller.is_administrator = number in destination.administrator_numbers

@@ -30,7 +30,7 @@ class RoutedPbx:
             self.events.append(event)
             self.lock.notify_all()
 
-    def route(self, dialled, caller):
+    def route(self, dialled, caller, outbound):
         if dialled in ("801", "802"):
             return {"801": BOARD, "802": OPEN_ROOM}[dialled]
         if dialled == "101":

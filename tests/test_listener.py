@@ -1,0 +1,157 @@
+import time
+
+import requests
+
+from odoo.tests import HttpCase, tagged
+
+from ..cli.telephony_listener import PbxListener, PbxLock
+from ..pbx.simulator import Simulator
+
+
+@tagged("post_install", "-at_install")
+class TestListener(HttpCase):
+    """The listener process against the PBX simulator over real sockets.
+
+    HttpCase puts the registry in test mode: the listener thread's cursors share the test's
+    transaction, so what it records is visible here and rolled back afterwards.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.pbx = cls.env["telephony.pbx"].create(
+            {"name": "Simulated PBX", "ari_url": "http://127.0.0.1:9", "ari_password": "telephony", "timeout": 3}
+        )
+        cls.administrator = cls.env["res.users"].create(
+            {"name": "Room Admin", "login": "room_admin_listener", "telephony_extension": "7100"}
+        )
+        cls.room = cls.env["telephony.conference"].create(
+            {
+                "name": "Listener room",
+                "extension": "7801",
+                "access_code": "2468",
+                "administrator_id": cls.administrator.id,
+                "pbx_id": cls.pbx.id,
+            }
+        )
+
+    def setUp(self):
+        super().setUp()
+        self.simulator = Simulator(port=0).start()
+        self.addCleanup(self.simulator.stop)
+        self.pbx.ari_url = self.simulator.url
+        self.env.flush_all()
+
+    def _listener(self):
+        listener = PbxListener(self.registry, self.pbx.id, standby_poll=0.2)
+        listener.start()
+        self.addCleanup(self._stop, listener)
+        return listener
+
+    def _stop(self, listener):
+        listener.stop()
+        listener.join(15)
+        self.assertFalse(listener.is_alive(), "the listener stops cleanly")
+
+    def _sim(self, path, **params):
+        response = requests.post(f"{self.simulator.url}/_sim/{path}", params=params,
+                                 auth=("telephony", "telephony"), timeout=5)
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+    def _read(self, function):
+        with self.registry.test_lock:
+            self.env.invalidate_all()
+            return function()
+
+    def _wait_until(self, function, timeout=15, message="condition"):
+        deadline = time.monotonic() + timeout
+        while True:
+            value = self._read(function)
+            if value:
+                return value
+            self.assertLess(time.monotonic(), deadline, f"timed out waiting for {message}")
+            time.sleep(0.1)
+
+    def _call(self, channel_id):
+        return self.env["telephony.call"].search([("pbx_id", "=", self.pbx.id), ("pbx_unique_id", "=", channel_id)])
+
+    def _participant(self, channel_id):
+        return self.env["telephony.conference.participant"].search([("channel_id", "=", channel_id)])
+
+    def _join_room(self, listener):
+        self.assertTrue(listener.active.wait(15), "the listener took its PBX")
+        channel_id = self._sim("calls", dialled="7801", caller="+33612345678")["id"]
+        self._wait_until(lambda: self._call(channel_id), message="the call in the journal")
+        self._sim(f"channels/{channel_id}/dtmf", digits="2468#")
+        self._wait_until(lambda: self._participant(channel_id).state == "joined", message="the caller joining")
+        return channel_id
+
+    def test_caller_types_the_code_and_joins_the_room(self):
+        listener = self._listener()
+        channel_id = self._join_room(listener)
+        call = self._read(lambda: self._call(channel_id))
+        self.assertRecordValues(
+            call, [{"direction": "inbound", "state": "answered", "conference_id": self.room.id, "called_number": "7801"}]
+        )
+        self.assertEqual(self._read(lambda: self.room.state), "running")
+        self._sim(f"channels/{channel_id}/talk", talking=1)
+        self._wait_until(lambda: self._participant(channel_id).talking, message="the green border")
+
+    def test_wrong_codes_never_join(self):
+        listener = self._listener()
+        self.assertTrue(listener.active.wait(15))
+        channel_id = self._sim("calls", dialled="7801", caller="+33612345679")["id"]
+        self._sim(f"channels/{channel_id}/dtmf", digits="1#2#3#")
+        self._wait_until(lambda: self._call(channel_id).end_date, message="the caller hung up after three tries")
+        self.assertFalse(self._read(lambda: self._participant(channel_id)))
+
+    def test_websocket_drop_loses_nothing(self):
+        listener = self._listener()
+        channel_id = self._join_room(listener)
+        self._sim("drop")
+        self._sim(f"channels/{channel_id}/hangup")
+        self._wait_until(lambda: self._participant(channel_id).state == "left", message="the hangup seen after the drop")
+        self._wait_until(lambda: self._call(channel_id).end_date, message="the call closed")
+        second = self._join_room(listener)
+        self.assertEqual(self._read(lambda: self._participant(second).state), "joined")
+
+    def test_restart_rebuilds_live_state(self):
+        first = self._listener()
+        channel_id = self._join_room(first)
+        self._stop(first)
+        self._sim(f"channels/{channel_id}/hangup")
+        self.assertEqual(self._read(lambda: self._participant(channel_id).state), "joined", "nobody listened")
+        self._listener()
+        self._wait_until(lambda: self._participant(channel_id).state == "left", message="the rebuild")
+        self.assertEqual(self._read(lambda: self.room.state), "idle")
+        self.assertEqual(self._read(lambda: self._call(channel_id).state), "answered")
+
+    def test_caller_who_arrived_while_nobody_listened_is_routed(self):
+        channel_id = self._sim("calls", dialled="7801", caller="+33612345670")["id"]
+        self._listener()
+        self._wait_until(lambda: self._call(channel_id), message="the waiting caller journaled")
+        self._sim(f"channels/{channel_id}/dtmf", digits="2468#")
+        self._wait_until(lambda: self._participant(channel_id).state == "joined", message="the caller joining")
+
+    def test_second_listener_stands_by_then_takes_over(self):
+        first = self._listener()
+        self.assertTrue(first.active.wait(15))
+        second = self._listener()
+        time.sleep(1.0)
+        self.assertFalse(second.active.is_set(), "only one listener per PBX")
+        started = time.monotonic()
+        self._stop(first)
+        self.assertTrue(second.active.wait(10), "the standby took over within 10 seconds")
+        self.assertLess(time.monotonic() - started, 10)
+        self._join_room(second)
+
+    def test_lock_is_exclusive_and_released_with_its_connection(self):
+        first, second = PbxLock(self.env.cr.dbname, self.pbx.id), PbxLock(self.env.cr.dbname, self.pbx.id)
+        self.assertTrue(first.try_acquire())
+        self.assertTrue(first.is_held())
+        self.assertFalse(second.try_acquire())
+        first.release()
+        self.assertFalse(first.is_held())
+        self.assertTrue(second.try_acquire())
+        second.release()
