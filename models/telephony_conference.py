@@ -4,6 +4,7 @@ import uuid
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from ..pbx.ari import PbxError
 from ..pbx.conference import Room
 from ..tools.phone import to_e164
 from .telephony_extension_mixin import EXTENSION_PATTERN
@@ -334,7 +335,16 @@ class TelephonyConference(models.Model):
                     "timeout": RING_SECONDS,
                 }
             )
-        pbx._call_pbx(lambda client: client.originate_many(originates))
+        results = pbx._call_pbx(lambda client: client.originate_many(originates))
+        failures = [(participant, result) for participant, result in zip(participants, results, strict=True)
+                    if isinstance(result, PbxError)]
+        if failures and len(failures) == len(participants):
+            raise UserError(
+                self.env._("The PBX could not call anyone: %(error)s", error=failures[0][1])
+            )
+        now = fields.Datetime.now()
+        for participant, _error in failures:
+            participant._move_to("failed", now)
         self._notify_participants()
         return participants
 
@@ -394,7 +404,9 @@ class TelephonyConference(models.Model):
     @api.model
     def action_start_meeting(self, employee_ids, name=None):
         """Create an ad-hoc meeting owned by the current user and call them and every employee at once."""
-        employees = self.env["hr.employee"].browse(employee_ids)
+        # Every user may call any colleague they can see, though only HR reads the private employee file.
+        visible = self.env["hr.employee.public"].search([("id", "in", employee_ids)])
+        employees = self.env["hr.employee"].sudo().browse(visible.ids)
         if not employees:
             raise UserError(self.env._("Pick at least one employee for the meeting."))
         meeting = self.create(

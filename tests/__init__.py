@@ -2,6 +2,7 @@ from . import test_ari_events
 from . import test_call
 from . import test_conference
 from . import test_conference_access
+from . import test_conference_actions
 from . import test_demo_data
 from . import test_extension
 from . import test_incoming_number
