@@ -46,6 +46,7 @@ import random
 import threading
 import time
 import uuid
+from collections import deque
 from datetime import UTC, datetime
 
 from aiohttp import WSMsgType, web
@@ -142,7 +143,7 @@ class Simulator:
         self.bridges = {}
         self.sockets = {}
         self.delay = 0.0
-        self.requests = []
+        self.requests = deque(maxlen=10_000)  # (method, path, monotonic time) of recent requests, for tests
         self._ids = itertools.count(1)
         self._epoch = int(time.time())
         self._loop = None
@@ -200,7 +201,7 @@ class Simulator:
         self._loop = asyncio.get_running_loop()
         app = web.Application(middlewares=[self._auth_middleware])
         app.add_routes(self._routes())
-        self._runner = web.AppRunner(app)
+        self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
@@ -275,7 +276,7 @@ class Simulator:
     async def _auth_middleware(self, request, handler):
         if not self._authorized(request):
             raise AriError(401, "Authentication required")
-        self.requests.append((request.method, request.path))
+        self.requests.append((request.method, request.path, time.monotonic()))
         if self.delay and request.path.startswith("/ari/") and request.path != "/ari/events":
             await asyncio.sleep(self.delay)
         return await handler(request)
