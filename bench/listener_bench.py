@@ -34,14 +34,20 @@ def call_events(call_index, bridge_id, start):
 
     def event(kind, **extra):
         stamp[0] += timedelta(seconds=1)
-        channel = {"id": channel_id, "state": "Up", "caller": {"number": caller, "name": ""},
-                   "dialplan": {"exten": "8801"}}
-        return {"type": kind, "timestamp": stamp[0].strftime("%Y-%m-%dT%H:%M:%S.000+0000"), "channel": channel,
-                **extra}
+        channel = {
+            "id": channel_id,
+            "state": "Up",
+            "caller": {"number": caller, "name": ""},
+            "dialplan": {"exten": "8801"},
+        }
+        return {"type": kind, "timestamp": stamp[0].strftime("%Y-%m-%dT%H:%M:%S.000+0000"), "channel": channel, **extra}
 
     bridge = {"id": bridge_id, "channels": [channel_id]}
-    events = [event("StasisStart", args=["8801"]), event("ChannelStateChange"),
-              event("ChannelEnteredBridge", bridge=bridge)]
+    events = [
+        event("StasisStart", args=["8801"]),
+        event("ChannelStateChange"),
+        event("ChannelEnteredBridge", bridge=bridge),
+    ]
     for _spurt in range(TALK_SPURTS):
         events += [event("ChannelTalkingStarted"), event("ChannelTalkingFinished", duration=1200)]
     events += [event("ChannelLeftBridge", bridge=bridge), event("StasisEnd")]
@@ -141,8 +147,9 @@ def main():
     try:
         with registry.cursor() as cr:
             env = api.Environment(cr, api.SUPERUSER_ID, {})
-            pbx = env["telephony.pbx"].create({"name": "Bench PBX", "ari_url": simulator.url,
-                                               "ari_password": "telephony"})
+            pbx = env["telephony.pbx"].create(
+                {"name": "Bench PBX", "ari_url": simulator.url, "ari_password": "telephony"}
+            )
             room = env["telephony.conference"].create({"name": "Bench room", "extension": "8801", "pbx_id": pbx.id})
             pbx_id, room_id = pbx.id, room.id
         bench_events(registry, pbx_id, room_id)

@@ -228,10 +228,7 @@ class TelephonyConference(models.Model):
             "state": self.state,
             "creator_id": self.creator_id.id,
             "administrator_id": self.administrator_id.id,
-            "participants": [
-                participant._telephony_payload()
-                for participant in self.participant_ids
-            ],
+            "participants": [participant._telephony_payload() for participant in self.participant_ids],
         }
 
     def _notify_participants(self):
@@ -336,12 +333,13 @@ class TelephonyConference(models.Model):
                 }
             )
         results = pbx._call_pbx(lambda client: client.originate_many(originates))
-        failures = [(participant, result) for participant, result in zip(participants, results, strict=True)
-                    if isinstance(result, PbxError)]
+        failures = [
+            (participant, result)
+            for participant, result in zip(participants, results, strict=True)
+            if isinstance(result, PbxError)
+        ]
         if failures and len(failures) == len(participants):
-            raise UserError(
-                self.env._("The PBX could not call anyone: %(error)s", error=failures[0][1])
-            )
+            raise UserError(self.env._("The PBX could not call anyone: %(error)s", error=failures[0][1]))
         now = fields.Datetime.now()
         for participant, _error in failures:
             participant._move_to("failed", now)

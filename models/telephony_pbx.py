@@ -6,8 +6,8 @@ from odoo.exceptions import UserError
 from ..pbx.ari import AriClient, PbxError
 from ..pbx.conference import WAITING_EVENT, Forward
 from ..tools.ari_events import event_channel_id
-from .telephony_conference_participant import LIVE_STATES
 from ..tools.phone import to_e164
+from .telephony_conference_participant import LIVE_STATES
 
 _logger = logging.getLogger(__name__)
 
@@ -173,8 +173,12 @@ class TelephonyPbx(models.Model):
             elif incoming.destination_type == "user":
                 values.update(user_id=incoming.user_id.id, employee_id=incoming.user_id.employee_id.id)
             return values
-        room = self.env["telephony.conference"].sudo().search(
-            [("extension", "=", called), ("kind", "=", "room"), ("company_id", "=", self.company_id.id)], limit=1
+        room = (
+            self.env["telephony.conference"]
+            .sudo()
+            .search(
+                [("extension", "=", called), ("kind", "=", "room"), ("company_id", "=", self.company_id.id)], limit=1
+            )
         )
         if room:
             values["conference_id"] = room.id
@@ -193,8 +197,10 @@ class TelephonyPbx(models.Model):
         e164 = to_e164(called, self.company_id.country_id.code)
         if not e164:
             return self.env["telephony.incoming.number"]
-        return self.env["telephony.incoming.number"].sudo().search(
-            [("number", "=", e164), ("company_id", "=", self.company_id.id)], limit=1
+        return (
+            self.env["telephony.incoming.number"]
+            .sudo()
+            .search([("number", "=", e164), ("company_id", "=", self.company_id.id)], limit=1)
         )
 
     def _apply_ari_events(self, events):

@@ -181,8 +181,13 @@ class CallRouter:
             caller.state = "waiting"
             state.waiting.append(caller.channel_id)
             self.client.start_moh(caller.channel_id)
-            self.report({"type": WAITING_EVENT, "channel": {"id": caller.channel_id, "caller": {"number": caller.number}},
-                         "room_key": caller.room.key})
+            self.report(
+                {
+                    "type": WAITING_EVENT,
+                    "channel": {"id": caller.channel_id, "caller": {"number": caller.number}},
+                    "room_key": caller.room.key,
+                }
+            )
             return
         self._bridge(state, caller)
         for waiting_id in state.waiting:

@@ -131,8 +131,7 @@ class AriError(web.HTTPException):
 class Simulator:
     """The simulated PBX. ``start()`` serves it from a background thread; ``serve_forever()`` in the foreground."""
 
-    def __init__(self, host="127.0.0.1", port=8088, user="telephony", password="telephony", endpoints=None,
-                 demo=False):
+    def __init__(self, host="127.0.0.1", port=8088, user="telephony", password="telephony", endpoints=None, demo=False):
         self.host = host
         self.port = port
         self.user = user
@@ -338,7 +337,9 @@ class Simulator:
         if not app:
             raise AriError(400, "Missing required parameter application")
         body = await _json_body(request)
-        await self._emit(app, "ChannelUserevent", eventname=request.match_info["name"], userevent=body.get("variables", {}))
+        await self._emit(
+            app, "ChannelUserevent", eventname=request.match_info["name"], userevent=body.get("variables", {})
+        )
         return web.Response(status=204)
 
     # ------------------------------------------------------------------
@@ -605,8 +606,9 @@ class Simulator:
         dialled = request.query.get("dialled", "")
         app = request.query.get("app", "telephony")
         caller_name, caller_number = request.query.get("caller_name", ""), request.query.get("caller", "")
-        channel = Channel(self._new_id(), f"PJSIP/trunk-{next(self._ids):08x}", app, caller_name, caller_number,
-                          dialled, state="Ring")
+        channel = Channel(
+            self._new_id(), f"PJSIP/trunk-{next(self._ids):08x}", app, caller_name, caller_number, dialled, state="Ring"
+        )
         channel.args = [dialled]
         self.channels[channel.id] = channel
         await self._enter_stasis(channel)

@@ -70,7 +70,9 @@ class TestAriEvents(TelephonyCase):
             ],
         )
         participant = self.room.participant_ids
-        self.assertRecordValues(participant, [{"state": "joined", "number": "+33612345678", "channel_id": call.pbx_unique_id}])
+        self.assertRecordValues(
+            participant, [{"state": "joined", "number": "+33612345678", "channel_id": call.pbx_unique_id}]
+        )
         self.assertEqual(self.room.state, "running")
 
     def test_talking_and_hangup(self):
@@ -108,24 +110,34 @@ class TestAriEvents(TelephonyCase):
 
     def test_incoming_number_routes_to_its_destination(self):
         incoming = self.env["telephony.incoming.number"].create(
-            {"number": "+33 1 84 88 00 00", "destination_type": "user", "user_id": self.user_anna.id,
-             "company_id": self.company.id}
+            {
+                "number": "+33 1 84 88 00 00",
+                "destination_type": "user",
+                "user_id": self.user_anna.id,
+                "company_id": self.company.id,
+            }
         )
         for channel_id, dialled in (("1795347500.1", "+33184880000"), ("1795347500.2", "0184880000")):
-            self.pbx._apply_ari_events([_event("StasisStart", 0, _channel(channel_id, "Ring", "+3225550000", dialled),
-                                              args=[dialled])])
+            self.pbx._apply_ari_events(
+                [_event("StasisStart", 0, _channel(channel_id, "Ring", "+3225550000", dialled), args=[dialled])]
+            )
             call = self.env["telephony.call"].search([("pbx_unique_id", "=", channel_id)])
             self.assertRecordValues(call, [{"incoming_number_id": incoming.id, "user_id": self.user_anna.id}])
 
     def test_dialled_user_extension(self):
-        self.pbx._apply_ari_events([_event("StasisStart", 0, _channel("1795347501.1", "Ring", "+3225550000", "201"),
-                                          args=["201"])])
+        self.pbx._apply_ari_events(
+            [_event("StasisStart", 0, _channel("1795347501.1", "Ring", "+3225550000", "201"), args=["201"])]
+        )
         call = self.env["telephony.call"].search([("pbx_unique_id", "=", "1795347501.1")])
         self.assertEqual(call.user_id, self.user_anna)
 
     def test_unanswered_calls_end_by_cause(self):
-        for channel_id, cause, state in (("1.1", 17, "busy"), ("1.2", 19, "missed"), ("1.3", 34, "failed"),
-                                         ("1.4", 16, "missed")):
+        for channel_id, cause, state in (
+            ("1.1", 17, "busy"),
+            ("1.2", 19, "missed"),
+            ("1.3", 34, "failed"),
+            ("1.4", 16, "missed"),
+        ):
             ringing = _channel(channel_id, "Ring", "+3225550000", "201")
             self.pbx._apply_ari_events(
                 [_event("StasisStart", 0, ringing, args=["201"]), _event("ChannelDestroyed", 30, ringing, cause=cause)]
@@ -143,8 +155,12 @@ class TestAriEvents(TelephonyCase):
     def test_events_of_unknown_channels_are_ignored(self):
         stray = _channel("1795347489.8", "Up", "", "", name="Local/101@telephony-test-00000003;2")
         changed = self.pbx._apply_ari_events(
-            [_event("ChannelStateChange", 1, stray), _event("ChannelTalkingStarted", 2, stray),
-             _event("ChannelDestroyed", 3, stray, cause=16), {"type": "PlaybackFinished", "playback": {"id": "x"}}]
+            [
+                _event("ChannelStateChange", 1, stray),
+                _event("ChannelTalkingStarted", 2, stray),
+                _event("ChannelDestroyed", 3, stray, cause=16),
+                {"type": "PlaybackFinished", "playback": {"id": "x"}},
+            ]
         )
         self.assertFalse(changed)
         self.assertFalse(self.env["telephony.call"].search([("pbx_unique_id", "=", "1795347489.8")]))

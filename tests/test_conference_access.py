@@ -39,16 +39,21 @@ class TestConferenceAccess(TelephonyCase):
         self.assertRecordValues(self.anna_in_room, [{"state": "joined", "muted": False}])
 
     def test_outsider_cannot_even_see_a_meeting(self):
-        meeting = self.env["telephony.conference"].with_user(self.user_anna).create(
-            {"name": "Anna's meeting", "kind": "meeting"}
+        meeting = (
+            self.env["telephony.conference"]
+            .with_user(self.user_anna)
+            .create({"name": "Anna's meeting", "kind": "meeting"})
         )
         with self.assertRaises(AccessError):
             meeting.with_user(self.user_boris).action_kick(self.anna_in_room.id)
 
     def test_invite_refuses_what_cannot_be_called(self):
         room = self.room.with_user(self.user_anna)
-        for number, message in (("12", "neither an internal extension"), ("hello", "neither an internal extension"),
-                                ("", "Type an extension or a phone number")):
+        for number, message in (
+            ("12", "neither an internal extension"),
+            ("hello", "neither an internal extension"),
+            ("", "Type an extension or a phone number"),
+        ):
             with self.subTest(number=number), self.assertRaisesRegex(UserError, message):
                 room.action_invite(number=number)
         partner = self.env["res.partner"].create({"name": "No Phone"})

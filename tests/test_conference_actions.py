@@ -71,8 +71,9 @@ class TestConferenceActions(TelephonyCase):
         )
         result = self.env["telephony.conference"].with_user(self.user_anna).action_start_meeting(employees.ids)
         meeting = self.env["telephony.conference"].browse(result["id"])
-        self.assertRecordValues(meeting, [{"kind": "meeting", "creator_id": self.user_anna.id,
-                                           "administrator_id": self.user_anna.id}])
+        self.assertRecordValues(
+            meeting, [{"kind": "meeting", "creator_id": self.user_anna.id, "administrator_id": self.user_anna.id}]
+        )
         self.assertEqual(sorted(meeting.participant_ids.mapped("number")), ["+33611223344", "201", "202", "203"])
         creator = meeting.participant_ids.filtered(lambda p: p.user_id == self.user_anna)
         self.assertTrue(creator.is_administrator)

@@ -54,8 +54,9 @@ class TestListener(HttpCase):
         self.assertFalse(listener.is_alive(), "the listener stops cleanly")
 
     def _sim(self, path, **params):
-        response = requests.post(f"{self.simulator.url}/_sim/{path}", params=params,
-                                 auth=("telephony", "telephony"), timeout=5)
+        response = requests.post(
+            f"{self.simulator.url}/_sim/{path}", params=params, auth=("telephony", "telephony"), timeout=5
+        )
         response.raise_for_status()
         return response.json() if response.content else None
 
@@ -92,7 +93,8 @@ class TestListener(HttpCase):
         channel_id = self._join_room(listener)
         call = self._read(lambda: self._call(channel_id))
         self.assertRecordValues(
-            call, [{"direction": "inbound", "state": "answered", "conference_id": self.room.id, "called_number": "7801"}]
+            call,
+            [{"direction": "inbound", "state": "answered", "conference_id": self.room.id, "called_number": "7801"}],
         )
         self.assertEqual(self._read(lambda: self.room.state), "running")
         self._sim(f"channels/{channel_id}/talk", talking=1)
@@ -111,7 +113,9 @@ class TestListener(HttpCase):
         channel_id = self._join_room(listener)
         self._sim("drop")
         self._sim(f"channels/{channel_id}/hangup")
-        self._wait_until(lambda: self._participant(channel_id).state == "left", message="the hangup seen after the drop")
+        self._wait_until(
+            lambda: self._participant(channel_id).state == "left", message="the hangup seen after the drop"
+        )
         self._wait_until(lambda: self._call(channel_id).end_date, message="the call closed")
         second = self._join_room(listener)
         self.assertEqual(self._read(lambda: self._participant(second).state), "joined")

@@ -70,8 +70,11 @@ class Pbx:
         """An endpoint that answers, is busy or never answers."""
         if self.is_simulator:
             return {"answers": "PJSIP/101", "busy": "PJSIP/486", "no_answer": "PJSIP/408"}[behaviour]
-        return {"answers": "Local/101@telephony-test", "busy": "Local/486@telephony-test",
-                "no_answer": "Local/408@telephony-test"}[behaviour]
+        return {
+            "answers": "Local/101@telephony-test",
+            "busy": "Local/486@telephony-test",
+            "no_answer": "Local/408@telephony-test",
+        }[behaviour]
 
     def control(self, path, **params):
         if not self.is_simulator:
@@ -85,8 +88,12 @@ class Pbx:
 def pbx():
     if REAL_ASTERISK_URL:
         app = os.environ.get("TELEPHONY_ARI_APP", "telephony") + "-" + uuid.uuid4().hex[:6]
-        yield Pbx(REAL_ASTERISK_URL, os.environ.get("TELEPHONY_ARI_USER", "telephony"),
-                  os.environ.get("TELEPHONY_ARI_PASSWORD", "telephony"), app)
+        yield Pbx(
+            REAL_ASTERISK_URL,
+            os.environ.get("TELEPHONY_ARI_USER", "telephony"),
+            os.environ.get("TELEPHONY_ARI_PASSWORD", "telephony"),
+            app,
+        )
         return
     simulator = Simulator(port=0, endpoints={"109": {"answer_after": 30}}).start()
     try:

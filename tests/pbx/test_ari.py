@@ -20,8 +20,9 @@ def test_asterisk_info_names_the_version(client):
 
 def test_originate_rings_then_enters_the_application(client, events, pbx):
     channel_id = _channel_id()
-    channel = client.originate(pbx.endpoint("answers"), app_args=["invite", "7", "9"],
-                               caller_id='"Conference" <800>', channel_id=channel_id)
+    channel = client.originate(
+        pbx.endpoint("answers"), app_args=["invite", "7", "9"], caller_id='"Conference" <800>', channel_id=channel_id
+    )
     assert channel["id"] == channel_id
     start = events.wait_for("StasisStart", channel_id)
     assert start["args"] == ["invite", "7", "9"]
@@ -149,8 +150,9 @@ def test_no_talking_events_while_muted(client, events, pbx):
 
 def test_websocket_drop_reconnects_without_losing_later_events(pbx, client):
     received, connects = [], []
-    stream = client.start_event_stream(received.append, on_connect=lambda c: connects.append(time.monotonic()),
-                                       backoff_base=0.1, backoff_cap=0.5)
+    stream = client.start_event_stream(
+        received.append, on_connect=lambda c: connects.append(time.monotonic()), backoff_base=0.1, backoff_cap=0.5
+    )
     try:
         assert stream.wait_connected(10)
         pbx.control("drop")

@@ -7,8 +7,13 @@ import pytest
 
 from pbx.conference import WAITING_EVENT, CallRouter, Forward, Room
 
-BOARD = Room(key=1, bridge_id="room-board", access_code="2468", wait_for_administrator=True,
-             administrator_numbers=frozenset({"100"}))
+BOARD = Room(
+    key=1,
+    bridge_id="room-board",
+    access_code="2468",
+    wait_for_administrator=True,
+    administrator_numbers=frozenset({"100"}),
+)
 OPEN_ROOM = Room(key=2, bridge_id="room-open")
 
 
@@ -160,8 +165,7 @@ def test_nobody_at_that_number_hangs_up(routed):
 def test_forward_bridges_caller_and_peer_and_hangs_up_both(routed, pbx):
     caller = routed.call_in("101")
     peer = f"{caller}-peer"
-    routed.wait(lambda: any(e["type"] == "ChannelEnteredBridge" and e["channel"]["id"] == peer
-                            for e in routed.events))
+    routed.wait(lambda: any(e["type"] == "ChannelEnteredBridge" and e["channel"]["id"] == peer for e in routed.events))
     bridge = f"call-{min(caller, peer)}"
     assert set(routed.bridged(bridge)) == {caller, peer}
     pbx.control(f"channels/{peer}/hangup")
