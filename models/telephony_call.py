@@ -1,12 +1,19 @@
 import random
+import re
+import uuid
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
 
+from ..pbx.conference import DTMF_EVENT
 from ..tools.ari_events import BUSY_CAUSES, caller_number, dialled_number, event_datetime, hangup_cause
 from ..tools.phone import to_e164
 
 FAILURE_CAUSES = {1, 3, 27, 34, 38, 41, 42}  # unallocated number, no route, out of order, congestion, ...
+DIAL_PREFIX = "telephony-dial-"
+DTMF_PATTERN = re.compile(r"[0-9*#]{1,32}")
+RING_SECONDS = 45
 
 
 class TelephonyCall(models.Model):
@@ -98,12 +105,18 @@ class TelephonyCall(models.Model):
             }
         )
 
-    def _ari_apply(self, event):
-        """Apply one ARI event about this call's channel; return whether anything changed."""
+    def _ari_apply(self, event, peer=False):
+        """Apply one ARI event about this call's channel (or the peer the PBX rang for it).
+
+        A call a user places from Odoo first rings the user's own phone: it is answered when the
+        other side answers, not when the user picks up.
+        """
         self.ensure_one()
         kind = event.get("type")
         when = event_datetime(event)
-        if kind == "ChannelStateChange" and event["channel"].get("state") == "Up" and not self.answer_date:
+        own_leg_of_placed_call = not peer and self.pbx_unique_id.startswith(DIAL_PREFIX)
+        picked_up = kind == "ChannelStateChange" and event["channel"].get("state") == "Up"
+        if (kind == "ChannelEnteredBridge" or (picked_up and not own_leg_of_placed_call)) and not self.answer_date:
             self.write({"state": "answered", "answer_date": when})
             return True
         if kind in ("StasisEnd", "ChannelDestroyed") and not self.end_date:
@@ -118,6 +131,83 @@ class TelephonyCall(models.Model):
         if self.state == "ringing":
             values["state"] = self._unanswered_state(cause)
         self.write(values)
+
+    @api.model
+    def action_dial(self, number):
+        """Place a call for the current user: the PBX rings their phone, then calls ``number``.
+
+        ``number`` may be a room's extension: the room's receptionist then asks for its access code,
+        which the user types on the phone or in the widget (see :meth:`action_send_dtmf`).
+        """
+        user = self.env.user
+        if not user.telephony_enabled:
+            raise UserError(
+                self.env._("Calling from Odoo is turned off for you: turn it on in My Preferences › Telephony.")
+            )
+        if not user.telephony_extension:
+            raise UserError(self.env._("You have no extension yet: ask a telephony manager to give you one."))
+        number = (number or "").strip()
+        pbx = self.env["telephony.pbx"]._default_pbx()
+        if not pbx:
+            raise UserError(self.env._("No PBX is configured for %(company)s.", company=self.env.company.name))
+        internal = bool(re.fullmatch(r"\d{3,5}", number))
+        if not internal and not to_e164(number, self.env.company.country_id.code):
+            raise UserError(
+                self.env._("%(number)s is neither an internal extension nor a valid phone number.", number=number)
+                if number
+                else self.env._("Type a number to call.")
+            )
+        channel_id = f"{DIAL_PREFIX}{uuid.uuid4().hex}"
+        destination = pbx._resolve_destination(number, user.telephony_extension)
+        call = self.sudo().create(
+            {
+                **destination,
+                "direction": "internal" if internal else "outbound",
+                "pbx_id": pbx.id,
+                "pbx_unique_id": channel_id,
+                "company_id": pbx.company_id.id,
+                "caller_number": user.telephony_extension,
+                "called_number": number,
+                "user_id": user.id,
+                "employee_id": user.employee_id.id,
+            }
+        )
+        pbx._call_pbx(
+            lambda client: client.originate(
+                pbx._endpoint_for(user.telephony_extension, internal=True),
+                app_args=["dial", number, user.telephony_extension],
+                caller_id=f'"{number}" <{number}>',
+                timeout=RING_SECONDS,
+                channel_id=channel_id,
+            )
+        )
+        return call._telephony_payload()
+
+    def action_send_dtmf(self, digits):
+        """Keys typed on the widget's dialpad during my call reach the PBX as if typed on my phone."""
+        self.ensure_one()
+        if self.user_id != self.env.user:
+            raise AccessError(self.env._("You can only type on the keypad of your own calls."))
+        if not DTMF_PATTERN.fullmatch(digits or ""):
+            raise UserError(self.env._("Only the keys 0-9, * and # can be sent to the PBX."))
+        if self.end_date:
+            raise UserError(self.env._("This call has ended."))
+        channel_id = self.pbx_unique_id
+        self.pbx_id._call_pbx(lambda client: client.user_event(DTMF_EVENT, {"channel": channel_id, "digits": digits}))
+        return True
+
+    def _telephony_payload(self):
+        self.ensure_one()
+        return {
+            "id": self.id,
+            "direction": self.direction,
+            "state": self.state,
+            "caller_number": self.caller_number or "",
+            "called_number": self.called_number or "",
+            "partner_id": self.partner_id.id,
+            "conference_id": self.conference_id.id,
+            "start_date": fields.Datetime.to_string(self.start_date),
+        }
 
     @api.model
     def _unanswered_state(self, cause):

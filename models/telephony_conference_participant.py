@@ -84,9 +84,10 @@ class TelephonyConferenceParticipant(models.Model):
         return False
 
     @api.model
-    def _ari_create_for_caller(self, conference, event, state):
-        """A caller who dialled into ``conference`` shows up as a participant."""
-        number = caller_number(event)
+    def _ari_create_for_caller(self, conference, event, state, call=None):
+        """A caller who dialled into ``conference`` shows up as a participant (a user placing the call
+        from Odoo is known by the call, since their phone shows the number they dialled)."""
+        number = call.caller_number if call else caller_number(event)
         user = self.env["res.users"].sudo().search([("telephony_extension", "=", number)], limit=1) if number else None
         return self.create(
             {

@@ -4,7 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..pbx.ari import AriClient, PbxError
-from ..pbx.conference import WAITING_EVENT, Forward
+from ..pbx.conference import PEER_SUFFIX, WAITING_EVENT, Forward
 from ..tools.ari_events import event_channel_id
 from ..tools.phone import to_e164
 from .telephony_conference_participant import LIVE_STATES
@@ -212,6 +212,7 @@ class TelephonyPbx(models.Model):
         self.ensure_one()
         pbx = self.sudo()
         channel_ids = list({channel_id for channel_id in map(event_channel_id, events) if channel_id})
+        channel_ids += [channel_id.removesuffix(PEER_SUFFIX) for channel_id in channel_ids]
         calls = {
             call.pbx_unique_id: call
             for call in pbx.env["telephony.call"].search(
@@ -242,11 +243,13 @@ class TelephonyPbx(models.Model):
                 conference = pbx.env["telephony.conference"]._from_bridge_id(event["bridge"]["id"])
                 if conference:
                     participants[channel_id] = pbx.env["telephony.conference.participant"]._ari_create_for_caller(
-                        conference, event, "joined"
+                        conference, event, "joined", calls.get(channel_id)
                     )
                     changed |= conference
             if channel_id in calls:
                 calls[channel_id]._ari_apply(event)
+            elif channel_id.endswith(PEER_SUFFIX) and channel_id.removesuffix(PEER_SUFFIX) in calls:
+                calls[channel_id.removesuffix(PEER_SUFFIX)]._ari_apply(event, peer=True)
             participant = participants.get(channel_id)
             if participant and participant._ari_apply(event):
                 changed |= participant.conference_id

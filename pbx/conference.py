@@ -10,7 +10,8 @@ Channels arrive in three ways, told apart by their Stasis arguments:
 
 - ``["invite", room_key, participant_key(, "admin")]``: a participant the room called; it skips the
   access code and goes straight in (or on hold if the room still waits for its administrator);
-- ``["dial", number]``: a user's own phone, answered, that now wants ``number`` (a room or a peer);
+- ``["dial", number, extension]``: the phone of the user with ``extension``, answered, that now wants
+  ``number`` (a room or a peer);
 - ``[dialled]`` (anything else): a caller the dial plan sent in; a room asks for its access code.
 """
 
@@ -29,6 +30,8 @@ PROMPT_WRONG_CODE = "sound:conf-invalidpin"
 PROMPT_GOODBYE = "sound:vm-goodbye"
 PROMPT_WAIT_FOR_ADMIN = "sound:conf-waitforleader"
 WAITING_EVENT = "TelephonyParticipantWaiting"
+DTMF_EVENT = "TelephonyDtmf"  # user event: keys typed in Odoo for a channel, as if typed on its phone
+PEER_SUFFIX = "-peer"
 END_EVENTS = ("StasisEnd", "ChannelDestroyed")
 
 
@@ -97,6 +100,8 @@ class CallRouter:
                 self._start(channel, event.get("args") or [])
             elif kind == "ChannelDtmfReceived" and channel_id in self.callers:
                 self._digit(self.callers[channel_id], event.get("digit", ""))
+            elif kind == "ChannelUserevent" and event.get("eventname") == DTMF_EVENT:
+                self._typed_in_odoo(event.get("userevent") or {})
             elif kind in END_EVENTS and channel_id in self.callers:
                 self._end(self.callers.pop(channel_id))
             elif kind == "ChannelEnteredBridge" and channel_id in self.callers:
@@ -118,6 +123,8 @@ class CallRouter:
             return
         outbound = bool(args) and args[0] == "dial" and len(args) >= 2
         dialled = args[1] if outbound else (args[0] if args else "")
+        if outbound and len(args) >= 3:
+            number = args[2]  # the placing user's own extension: their phone shows the dialled number
         destination = self.route(dialled, number, outbound)
         if isinstance(destination, Room):
             caller = Caller(channel_id, destination, number)
@@ -142,6 +149,12 @@ class CallRouter:
             self.client.play(caller.channel_id, PROMPT_CODE)
         else:
             self._admit(caller)
+
+    def _typed_in_odoo(self, typed):
+        caller = self.callers.get(typed.get("channel"))
+        if caller:
+            for digit in str(typed.get("digits", "")):
+                self._digit(caller, digit)
 
     def _digit(self, caller, digit):
         if caller.state != "code":
@@ -240,7 +253,7 @@ class CallRouter:
     # ------------------------------------------------------------------
 
     def _forward(self, channel_id, destination):
-        peer_id = f"{channel_id}-peer"
+        peer_id = f"{channel_id}{PEER_SUFFIX}"
         self.callers[channel_id].peer_id = peer_id
         self.callers[peer_id] = Caller(peer_id, state="ringing", peer_id=channel_id)
         self.client.originate(

@@ -2,6 +2,7 @@ from datetime import datetime
 
 from psycopg2 import IntegrityError
 
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -46,3 +47,26 @@ class TestCall(TelephonyCase):
         self._new_call("1700000000.5", self.user_anna)
         with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
             self._new_call("1700000000.5", self.user_boris)
+
+    def test_placing_a_call_needs_calling_on_and_an_extension(self):
+        calls = self.env["telephony.call"]
+        with self.assertRaisesRegex(UserError, "turned off for you: turn it on in My Preferences"):
+            calls.with_user(self.user_anna).action_dial("202")
+        self.user_anna.telephony_enabled = True
+        self.plain_user.telephony_enabled = True
+        with self.assertRaisesRegex(UserError, "no extension yet"):
+            calls.with_user(self.plain_user).action_dial("202")
+        for number in ("12", "hello", ""):
+            with self.subTest(number=number), self.assertRaisesRegex(UserError, "neither an internal|Type a number"):
+                calls.with_user(self.user_anna).with_company(self.company).action_dial(number)
+        self.assertFalse(calls.search([("user_id", "=", self.user_anna.id)]))
+
+    def test_only_the_caller_types_on_their_call_and_only_keypad_keys(self):
+        call = self._new_call("1700000000.6", self.user_anna)
+        with self.assertRaisesRegex(AccessError, "your own calls"):
+            call.with_user(self.user_boris).sudo(False).action_send_dtmf("1#")
+        with self.assertRaisesRegex(UserError, "Only the keys 0-9"):
+            call.with_user(self.user_anna).action_send_dtmf("12a#")
+        call.end_date = call.start_date
+        with self.assertRaisesRegex(UserError, "has ended"):
+            call.with_user(self.user_anna).action_send_dtmf("1#")

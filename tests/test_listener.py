@@ -19,6 +19,7 @@ class TestListener(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        cls.env["telephony.pbx"].search([]).active = False  # the company's calls go through the simulator
         cls.pbx = cls.env["telephony.pbx"].create(
             {"name": "Simulated PBX", "ari_url": "http://127.0.0.1:9", "ari_password": "telephony", "timeout": 3}
         )
@@ -61,6 +62,7 @@ class TestListener(HttpCase):
         return response.json() if response.content else None
 
     def _read(self, function):
+        # The listener thread shares the test's cursor: never use it while the listener does.
         with self.registry.test_lock:
             self.env.invalidate_all()
             return function()
@@ -159,3 +161,48 @@ class TestListener(HttpCase):
         self.assertFalse(first.is_held())
         self.assertTrue(second.try_acquire())
         second.release()
+
+    def test_user_dials_a_room_and_types_the_code_in_odoo(self):
+        self.administrator.telephony_enabled = True
+        self.env.flush_all()
+        listener = self._listener()
+        self.assertTrue(listener.active.wait(15))
+        with self.registry.test_lock:
+            payload = self.env["telephony.call"].with_user(self.administrator).action_dial("7801")
+            call = self.env["telephony.call"].browse(payload["id"])
+            self.assertRecordValues(
+                call, [{"direction": "internal", "conference_id": self.room.id, "state": "ringing"}]
+            )
+        self._wait_until(lambda: self._code_asked(call), message="the receptionist asking for the code")
+        with self.registry.test_lock:
+            call.with_user(self.administrator).action_send_dtmf("2468#")
+        self._wait_until(lambda: self._participant(call.pbx_unique_id).state == "joined", message="joining")
+        self.assertEqual(self._read(lambda: call.state), "answered")
+        self.assertTrue(self._read(lambda: self._participant(call.pbx_unique_id).is_administrator))
+
+    def _code_asked(self, call):
+        return any(
+            method == "POST" and path.endswith(f"{call.pbx_unique_id}/play")
+            for method, path, _stamp in list(self.simulator.requests)
+        )
+
+    def test_user_calls_a_colleague_who_answers(self):
+        self.administrator.telephony_enabled = True
+        colleague = self.env["res.users"].create(
+            {"name": "Colleague", "login": "colleague_listener", "telephony_extension": "7101"}
+        )
+        self.env.flush_all()
+        listener = self._listener()
+        self.assertTrue(listener.active.wait(15))
+        with self.registry.test_lock:
+            payload = self.env["telephony.call"].with_user(self.administrator).action_dial("7101")
+            call = self.env["telephony.call"].browse(payload["id"])
+            self.assertEqual(call.user_id, self.administrator)
+        self._wait_until(lambda: call.state == "answered", message="the colleague answering")
+        peer = self.simulator.channels[f"{call.pbx_unique_id}-peer"]
+        self.assertTrue(peer.name.startswith("PJSIP/7101"))
+        self._sim(f"channels/{peer.id}/hangup")
+        self._wait_until(lambda: call.end_date, message="both ends hung up")
+        self.assertGreaterEqual(self._read(lambda: call.talk_seconds), 0)
+        self.assertFalse(self.simulator.channels, "hanging up one end hangs up the other")
+        self.assertEqual(self._read(lambda: call.called_number), colleague.telephony_extension)

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from pbx.conference import WAITING_EVENT, CallRouter, Forward, Room
+from pbx.conference import DTMF_EVENT, WAITING_EVENT, CallRouter, Forward, Room
 
 BOARD = Room(
     key=1,
@@ -180,3 +180,16 @@ def test_replayed_start_changes_nothing(routed):
     routed.router.handle(start)
     assert len(routed.pbx.simulator.requests) == requests_before
     assert routed.bridged("room-open") == [caller]
+
+
+def test_keys_typed_in_odoo_reach_the_receptionist_as_a_user_event(routed, client):
+    admin = routed.call_in("801", caller="100")
+    routed.wait(lambda: admin in routed.router.callers)
+    client.user_event(DTMF_EVENT, {"channel": admin, "digits": "2468#"})
+    routed.wait_bridged("room-board", admin)
+
+
+def test_placed_call_uses_the_users_extension_to_recognise_the_administrator(routed, client):
+    client.originate("PJSIP/100", app_args=["dial", "801", "100"], channel_id="dial-admin")
+    routed.wait(lambda: "dial-admin" in routed.router.callers)
+    assert routed.router.callers["dial-admin"].is_administrator
