@@ -1,4 +1,5 @@
 from . import test_ari_events
+from . import test_asterisk
 from . import test_call
 from . import test_conference
 from . import test_conference_access
