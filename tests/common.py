@@ -1,4 +1,25 @@
+import time
+
 from odoo.tests import TransactionCase, new_test_user
+
+
+class SharedCursorMixin:
+    """For HttpCase tests that run a listener thread: in test mode it shares the test's cursor, so
+    the test reads only while holding the registry's test lock, and waits by polling."""
+
+    def _read(self, function):
+        with self.registry.test_lock:
+            self.env.invalidate_all()
+            return function()
+
+    def _wait_until(self, function, timeout=20, message="condition"):
+        deadline = time.monotonic() + timeout
+        while True:
+            value = self._read(function)
+            if value:
+                return value
+            self.assertLess(time.monotonic(), deadline, f"timed out waiting for {message}")
+            time.sleep(0.1)
 
 
 class TelephonyCase(TransactionCase):

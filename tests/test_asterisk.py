@@ -6,13 +6,14 @@ from unittest import skipUnless
 from odoo.tests import HttpCase, tagged
 
 from ..cli.telephony_listener import PbxListener
+from .common import SharedCursorMixin
 
 ASTERISK_URL = os.environ.get("TELEPHONY_ARI_URL")
 
 
 @tagged("post_install", "-at_install")
 @skipUnless(ASTERISK_URL, "set TELEPHONY_ARI_URL (and _USER, _PASSWORD) to run against a real Asterisk")
-class TestRealAsterisk(HttpCase):
+class TestRealAsterisk(SharedCursorMixin, HttpCase):
     """A room with an access code and wait-for-administrator, end to end through the model methods,
     on a real Asterisk 22 whose context telephony-test has extensions 101-105 that answer (README)."""
 
@@ -61,17 +62,6 @@ class TestRealAsterisk(HttpCase):
                 "pbx_id": cls.pbx.id,
             }
         )
-
-    def _read(self, function):
-        with self.registry.test_lock:
-            self.env.invalidate_all()
-            return function()
-
-    def _wait_until(self, function, timeout=20, message="condition"):
-        deadline = time.monotonic() + timeout
-        while not self._read(function):
-            self.assertLess(time.monotonic(), deadline, f"timed out waiting for {message}")
-            time.sleep(0.2)
 
     def _dial_and_type_code(self, user):
         with self.registry.test_lock:

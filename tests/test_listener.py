@@ -6,10 +6,11 @@ from odoo.tests import HttpCase, tagged
 
 from ..cli.telephony_listener import PbxListener, PbxLock
 from ..pbx.simulator import Simulator
+from .common import SharedCursorMixin
 
 
 @tagged("post_install", "-at_install")
-class TestListener(HttpCase):
+class TestListener(SharedCursorMixin, HttpCase):
     """The listener process against the PBX simulator over real sockets.
 
     HttpCase puts the registry in test mode: the listener thread's cursors share the test's
@@ -60,21 +61,6 @@ class TestListener(HttpCase):
         )
         response.raise_for_status()
         return response.json() if response.content else None
-
-    def _read(self, function):
-        # The listener thread shares the test's cursor: never use it while the listener does.
-        with self.registry.test_lock:
-            self.env.invalidate_all()
-            return function()
-
-    def _wait_until(self, function, timeout=15, message="condition"):
-        deadline = time.monotonic() + timeout
-        while True:
-            value = self._read(function)
-            if value:
-                return value
-            self.assertLess(time.monotonic(), deadline, f"timed out waiting for {message}")
-            time.sleep(0.1)
 
     def _call(self, channel_id):
         return self.env["telephony.call"].search([("pbx_id", "=", self.pbx.id), ("pbx_unique_id", "=", channel_id)])
