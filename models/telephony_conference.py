@@ -56,7 +56,9 @@ class TelephonyConference(models.Model):
         domain=[("share", "=", False)],
         help="The user who manages the room; with 'wait for the administrator', the room opens when they join.",
     )
-    administrator_extension = fields.Char(related="administrator_id.telephony_extension")
+    administrator_extension = fields.Char(
+        related="administrator_id.telephony_extension", string="Administrator Extension"
+    )
     is_current_user_administrator = fields.Boolean(compute="_compute_is_current_user_administrator")
     wait_for_administrator = fields.Boolean(
         string="Wait for the Administrator",
@@ -79,7 +81,6 @@ class TelephonyConference(models.Model):
         compute="_compute_state",
         store=True,
         copy=False,
-        tracking=True,
         help="Running once someone is in the room; waiting while callers are on hold for the administrator.",
     )
     participant_ids = fields.One2many("telephony.conference.participant", "conference_id", string="Participants")
