@@ -10,6 +10,8 @@
     "data": [
         "security/telephony_security.xml",
         "security/ir.model.access.csv",
+        "wizard/telephony_conference_invite_views.xml",
+        "wizard/telephony_meeting_wizard_views.xml",
         "views/telephony_pbx_views.xml",
         "views/telephony_conference_views.xml",
         "views/telephony_conference_participant_views.xml",

@@ -354,7 +354,7 @@ class TelephonyConference(models.Model):
         target = {
             "number": number,
             "user": self.env["res.users"].browse(user_id) if user_id else None,
-            "employee": self.env["hr.employee"].browse(employee_id) if employee_id else None,
+            "employee": self._visible_employees([employee_id]) if employee_id else None,
             "partner": self.env["res.partner"].browse(partner_id) if partner_id else None,
         }
         participant = self._invite([target])
@@ -401,11 +401,15 @@ class TelephonyConference(models.Model):
         return True
 
     @api.model
+    def _visible_employees(self, employee_ids):
+        """Every user may call any colleague they can see, though only HR reads the private employee file."""
+        visible = self.env["hr.employee.public"].search([("id", "in", employee_ids)])
+        return self.env["hr.employee"].sudo().browse(visible.ids)
+
+    @api.model
     def action_start_meeting(self, employee_ids, name=None):
         """Create an ad-hoc meeting owned by the current user and call them and every employee at once."""
-        # Every user may call any colleague they can see, though only HR reads the private employee file.
-        visible = self.env["hr.employee.public"].search([("id", "in", employee_ids)])
-        employees = self.env["hr.employee"].sudo().browse(visible.ids)
+        employees = self._visible_employees(employee_ids)
         if not employees:
             raise UserError(self.env._("Pick at least one employee for the meeting."))
         meeting = self.create(

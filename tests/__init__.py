@@ -11,3 +11,4 @@ from . import test_listener
 from . import test_pbx
 from . import test_security
 from . import test_user_settings
+from . import test_wizards
