@@ -7,7 +7,7 @@ class TelephonyConferenceInvite(models.TransientModel):
 
     conference_id = fields.Many2one("telephony.conference", required=True, ondelete="cascade")
     number = fields.Char(help="An internal extension or any phone number: the PBX calls it at once.")
-    employee_id = fields.Many2one("hr.employee.public", string="Employee")
+    employee_id = fields.Many2one("hr.employee.public")
     partner_id = fields.Many2one("res.partner", string="Contact")
 
     @api.model
