@@ -21,6 +21,14 @@
         "views/hr_employee_views.xml",
         "views/telephony_menus.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "telephony/static/src/**/*",
+        ],
+        "web.assets_tests": [
+            "telephony/static/tests/tours/**/*",
+        ],
+    },
     "demo": [
         "demo/telephony_demo.xml",
     ],

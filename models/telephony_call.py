@@ -196,6 +196,35 @@ class TelephonyCall(models.Model):
         self.pbx_id._call_pbx(lambda client: client.user_event(DTMF_EVENT, {"channel": channel_id, "digits": digits}))
         return True
 
+    def action_hang_up(self):
+        """Hang up my own call (my phone's leg; the PBX hangs up the other side with it)."""
+        self.ensure_one()
+        if self.user_id != self.env.user:
+            raise AccessError(self.env._("You can only hang up your own calls."))
+        if not self.end_date:
+            channel_id = self.pbx_unique_id
+            self.pbx_id._call_pbx(lambda client: client.hangup_if_present(channel_id))
+        return True
+
+    @api.model
+    def telephony_widget_data(self):
+        """What the VoIP widget shows when it opens: my settings, my live call and my last calls."""
+        user = self.env.user
+        recent = self.search([("user_id", "=", user.id)], limit=8)
+        live = self.search(
+            [("user_id", "=", user.id), ("end_date", "=", False), ("direction", "!=", "inbound")], limit=1
+        )
+        return {
+            "enabled": user.telephony_enabled,
+            "extension": user.telephony_extension or "",
+            "live_call": live._telephony_payload() if live else False,
+            "recent_calls": [call._telephony_payload() for call in recent],
+        }
+
+    def _notify_user(self):
+        for call in self.filtered("user_id"):
+            call.user_id._bus_send("telephony/call", call._telephony_payload())
+
     def _telephony_payload(self):
         self.ensure_one()
         return {
@@ -207,6 +236,9 @@ class TelephonyCall(models.Model):
             "partner_id": self.partner_id.id,
             "conference_id": self.conference_id.id,
             "start_date": fields.Datetime.to_string(self.start_date),
+            "answer_date": fields.Datetime.to_string(self.answer_date) if self.answer_date else False,
+            "end_date": fields.Datetime.to_string(self.end_date) if self.end_date else False,
+            "display_name": self.display_name,
         }
 
     @api.model

@@ -226,6 +226,7 @@ class TelephonyPbx(models.Model):
             )
         }
         changed = pbx.env["telephony.conference"]
+        changed_calls = pbx.env["telephony.call"]
         for event in events:
             channel_id = event_channel_id(event)
             if not channel_id:
@@ -246,14 +247,17 @@ class TelephonyPbx(models.Model):
                         conference, event, "joined", calls.get(channel_id)
                     )
                     changed |= conference
-            if channel_id in calls:
-                calls[channel_id]._ari_apply(event)
+            if channel_id in calls and calls[channel_id]._ari_apply(event):
+                changed_calls |= calls[channel_id]
             elif channel_id.endswith(PEER_SUFFIX) and channel_id.removesuffix(PEER_SUFFIX) in calls:
-                calls[channel_id.removesuffix(PEER_SUFFIX)]._ari_apply(event, peer=True)
+                call = calls[channel_id.removesuffix(PEER_SUFFIX)]
+                if call._ari_apply(event, peer=True):
+                    changed_calls |= call
             participant = participants.get(channel_id)
             if participant and participant._ari_apply(event):
                 changed |= participant.conference_id
         changed._notify_participants()
+        changed_calls._notify_user()
         return changed
 
     def _rebuild_live_state(self, channels, bridges):

@@ -10,5 +10,6 @@ from . import test_incoming_number
 from . import test_listener
 from . import test_pbx
 from . import test_security
+from . import test_ui
 from . import test_user_settings
 from . import test_wizards

@@ -1,0 +1,127 @@
+import { Component, onWillUnmount, useState } from "@odoo/owl";
+import { Dropdown } from "@web/core/dropdown/dropdown";
+import { useDropdownState } from "@web/core/dropdown/dropdown_hooks";
+import { _t } from "@web/core/l10n/translation";
+import { registry } from "@web/core/registry";
+import { deserializeDateTime } from "@web/core/l10n/dates";
+import { useService } from "@web/core/utils/hooks";
+
+const KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"];
+
+export class VoipSystray extends Component {
+    static components = { Dropdown };
+    static props = [];
+    static template = "telephony.VoipSystray";
+
+    setup() {
+        this.telephony = useService("telephony");
+        this.action = useService("action");
+        this.state = useState(this.telephony.state);
+        this.ui = useState({ number: "", now: Date.now() });
+        this.dropdown = useDropdownState();
+        this.keys = KEYS;
+        const timer = setInterval(() => this.tick(), 1000);
+        onWillUnmount(() => clearInterval(timer));
+    }
+
+    tick() {
+        this.ui.now = Date.now();
+        // The bus pushes every change of the call; while one is live, also ask every few seconds,
+        // so a dropped bus connection never leaves a stale call on screen.
+        if (this.isLive && this.dropdown.isOpen && Math.floor(this.ui.now / 1000) % 3 === 0) {
+            this.telephony.load();
+        }
+    }
+
+    get call() {
+        return this.state.call;
+    }
+
+    get isLive() {
+        return Boolean(this.call && this.telephony.isLive(this.call));
+    }
+
+    get callStatus() {
+        if (!this.call) {
+            return "";
+        }
+        if (this.call.end_date) {
+            const labels = { answered: _t("Ended"), missed: _t("No answer"), busy: _t("Busy"), failed: _t("Failed") };
+            return labels[this.call.state] || _t("Ended");
+        }
+        if (this.call.state === "answered") {
+            return _t("Connected %(duration)s", { duration: this.formatDuration(this.call.answer_date) });
+        }
+        return _t("Calling %(number)s…", { number: this.call.called_number });
+    }
+
+    formatDuration(since) {
+        if (!since) {
+            return "";
+        }
+        const seconds = Math.max(0, Math.floor((this.ui.now - deserializeDateTime(since).toMillis()) / 1000));
+        const minutes = Math.floor(seconds / 60);
+        return `${minutes}:${String(seconds % 60).padStart(2, "0")}`;
+    }
+
+    async onBeforeOpen() {
+        await this.telephony.load();
+    }
+
+    pressKey(key) {
+        if (this.isLive) {
+            this.telephony.sendDtmf(key);
+        } else {
+            this.ui.number += key;
+        }
+    }
+
+    deleteKey() {
+        this.ui.number = this.ui.number.slice(0, -1);
+    }
+
+    async callNumber() {
+        const number = this.ui.number.trim();
+        if (number && (await this.telephony.dial(number))) {
+            this.ui.number = "";
+        }
+    }
+
+    hangUp() {
+        this.telephony.hangUp();
+    }
+
+    onKeydown(ev) {
+        if (ev.key === "Enter") {
+            ev.preventDefault();
+            this.callNumber();
+        } else if (ev.key === "Escape") {
+            this.dropdown.close();
+        } else if (this.isLive && KEYS.includes(ev.key)) {
+            ev.preventDefault();
+            this.telephony.sendDtmf(ev.key);
+        }
+    }
+
+    stateLabel(call) {
+        const labels = {
+            ringing: _t("Ringing"),
+            answered: _t("Answered"),
+            missed: _t("Missed"),
+            busy: _t("Busy"),
+            failed: _t("Failed"),
+        };
+        return labels[call.state] || call.state;
+    }
+
+    redial(call) {
+        this.ui.number = call.direction === "inbound" ? call.caller_number : call.called_number;
+    }
+
+    openPreferences() {
+        this.dropdown.close();
+        this.action.doAction("base.action_res_users_my");
+    }
+}
+
+registry.category("systray").add("telephony.VoipSystray", { Component: VoipSystray }, { sequence: 95 });
