@@ -401,6 +401,25 @@ class TelephonyConference(models.Model):
         return True
 
     @api.model
+    def telephony_my_live_conferences(self, shown_ids=()):
+        """The conferences the conference window shows me: those my phone is in or ringing for, the
+        live meetings I created, and those it already shows (``shown_ids``), to follow them to the end."""
+        user = self.env.user
+        live_states = ("calling", "ringing", "waiting", "joined")
+        mine = (
+            self.env["telephony.conference.participant"]
+            .search([("user_id", "=", user.id), ("state", "in", live_states)])
+            .conference_id
+        )
+        mine |= self.search([("creator_id", "=", user.id), ("kind", "=", "meeting"), ("state", "!=", "idle")])
+        mine |= self.search([("id", "in", list(shown_ids))])
+        return {
+            "user_id": user.id,
+            "is_manager": user.has_group(MANAGER_GROUP),
+            "conferences": [conference._telephony_payload() for conference in mine],
+        }
+
+    @api.model
     def _visible_employees(self, employee_ids):
         """Every user may call any colleague they can see, though only HR reads the private employee file."""
         visible = self.env["hr.employee.public"].search([("id", "in", employee_ids)])

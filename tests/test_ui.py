@@ -1,3 +1,6 @@
+import threading
+import time
+
 from odoo.tests import HttpCase, tagged
 
 from ..cli.telephony_listener import PbxListener
@@ -43,3 +46,57 @@ class TestVoipWidget(SharedCursorMixin, HttpCase):
         call = self._read(lambda: self.env["telephony.call"].search([("user_id", "=", self.user.id)]))
         self.assertRecordValues(call, [{"called_number": "7801", "state": "answered", "conference_id": self.room.id}])
         self.assertTrue(self._read(lambda: call.end_date))
+
+    def test_meeting_from_employees_with_its_live_window(self):
+        users = self.env["res.users"].with_context(no_reset_password=True)
+        self.env["res.users"].search([("telephony_extension", "in", ["7101", "7102", "7103", "7104"])]).write(
+            {"telephony_extension": False}
+        )
+        self.user.groups_id |= self.env.ref("hr.group_hr_user")
+        for index, name in enumerate(("Ann", "Ben", "Cid", "Dee"), start=1):
+            colleague = users.create(
+                {"name": f"{name} Meeting", "login": f"{name.lower()}_meeting", "telephony_extension": f"710{index}"}
+            )
+            self.env["hr.employee"].create({"name": f"{name} Meeting", "user_id": colleague.id})
+        self.env.flush_all()
+        listener = PbxListener(self.registry, self.pbx.id, standby_poll=0.2)
+        listener.start()
+        self.addCleanup(listener.join, 15)
+        self.addCleanup(listener.stop)
+        self.assertTrue(listener.active.wait(15))
+        talker = threading.Thread(target=self._make_ann_then_ben_talk, daemon=True)
+        talker.start()
+        self.start_tour(
+            "/odoo/action-hr.open_view_employee_list_my?view_type=list",
+            "telephony_meeting_tour",
+            login="widget_user",
+            timeout=180,
+        )
+        talker.join(5)
+        meeting = self._read(lambda: self.env["telephony.conference"].search([("name", "=", "Pipeline review")]))
+        states = self._read(lambda: {p.display_name: (p.state, p.muted) for p in meeting.participant_ids})
+        self.assertEqual(states["Ben Meeting"], ("joined", True))
+        self.assertEqual(states["Cid Meeting"][0], "left")
+        self.assertEqual(states["Dee Meeting"][0], "joined")
+        self.assertEqual(states["Widget User"][0], "left")
+
+    def _make_ann_then_ben_talk(self):
+        """The simulator plays the people on the phones: Ann speaks, then Ben."""
+        deadline = time.monotonic() + 60
+        channels = {}
+        while time.monotonic() < deadline and len(channels) < 3:
+            time.sleep(0.5)
+            channels = self._read(
+                lambda: {
+                    p.display_name: p.channel_id
+                    for p in self.env["telephony.conference.participant"].search([("state", "=", "joined")])
+                    if p.display_name in ("Ann Meeting", "Ben Meeting", "Cid Meeting")
+                }
+            )
+        if len(channels) < 3:
+            return
+        talk = self.simulator._talk
+        self.simulator.call(talk, self.simulator.channels[channels["Ann Meeting"]], True)
+        time.sleep(3)
+        self.simulator.call(talk, self.simulator.channels[channels["Ann Meeting"]], False)
+        self.simulator.call(talk, self.simulator.channels[channels["Ben Meeting"]], True)

@@ -47,7 +47,8 @@ class TestWizards(TelephonyCase):
         with Form(wizard) as edit, edit.line_ids.edit(1) as eve_line:
             eve_line.selected = False
         action = wizard.action_create()
-        meeting = self.env["telephony.conference"].browse(action["res_id"])
+        self.assertEqual(action["tag"], "telephony_show_conference", "the conference window opens at once")
+        meeting = self.env["telephony.conference"].browse(action["params"]["conference"]["id"])
         self.assertEqual(meeting.name, "Acme deal")
         self.assertEqual(sorted(meeting.participant_ids.mapped("number")), ["201", "202"])
         self.assertEqual(

@@ -25,14 +25,8 @@ class TelephonyMeetingWizard(models.TransientModel):
         """Call every picked reachable employee at once; the caller name they see is "Conference"."""
         self.ensure_one()
         employees = self.line_ids.filtered(lambda line: line.selected and line.reachable).employee_id
-        result = self.env["telephony.conference"].action_start_meeting(employees.ids, self.name or None)
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "telephony.conference",
-            "res_id": result["id"],
-            "view_mode": "form",
-            "target": "current",
-        }
+        conference = self.env["telephony.conference"].action_start_meeting(employees.ids, self.name or None)
+        return {"type": "ir.actions.client", "tag": "telephony_show_conference", "params": {"conference": conference}}
 
 
 class TelephonyMeetingWizardLine(models.TransientModel):

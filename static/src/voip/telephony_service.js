@@ -3,6 +3,7 @@ import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
 
 const LIVE_STATES = ["ringing", "answered"];
+const LIVE_PARTICIPANT_STATES = ["calling", "ringing", "waiting", "joined"];
 
 /**
  * Holds the current user's call state for the VoIP widget and follows it on the bus
@@ -17,7 +18,11 @@ export const telephonyService = {
             extension: "",
             call: null,
             recentCalls: [],
+            userId: false,
+            isManager: false,
+            conferences: [],
         });
+        const dismissed = new Set();
 
         function showError(error) {
             const message = error?.data?.message || error?.message || String(error);
@@ -68,6 +73,44 @@ export const telephonyService = {
             }
         }
 
+        function showConference(conference) {
+            const others = state.conferences.filter((c) => c.id !== conference.id);
+            const live = conference.participants.some((p) => LIVE_PARTICIPANT_STATES.includes(p.state));
+            state.conferences = live && !dismissed.has(conference.id) ? [...others, conference] : others;
+        }
+
+        async function loadConferences() {
+            const shownIds = state.conferences.map((c) => c.id);
+            const data = await orm.call("telephony.conference", "telephony_my_live_conferences", [shownIds]);
+            Object.assign(state, { userId: data.user_id, isManager: data.is_manager });
+            data.conferences.forEach(showConference);
+        }
+
+        async function conferenceAction(conferenceId, method, args) {
+            try {
+                await orm.call("telephony.conference", method, [[conferenceId], ...args]);
+            } catch (error) {
+                showError(error);
+                return false;
+            }
+            await loadConferences();
+            return true;
+        }
+
+        async function participantAction(participantId, method, args) {
+            try {
+                await orm.call("telephony.conference.participant", method, [[participantId], ...args]);
+            } catch (error) {
+                showError(error);
+            }
+            await loadConferences();
+        }
+
+        function dismissConference(conferenceId) {
+            dismissed.add(conferenceId);
+            state.conferences = state.conferences.filter((c) => c.id !== conferenceId);
+        }
+
         function isLive(call) {
             return LIVE_STATES.includes(call.state) && !call.end_date;
         }
@@ -80,10 +123,32 @@ export const telephonyService = {
                 state.recentCalls = [payload, ...state.recentCalls.filter((c) => c.id !== payload.id)].slice(0, 8);
             }
         });
+        bus.subscribe("telephony/conference", (conference) => {
+            showConference(conference);
+        });
         bus.start();
+        loadConferences();
 
-        return { state, load, dial, sendDtmf, hangUp, isLive };
+        return {
+            state,
+            load,
+            dial,
+            sendDtmf,
+            hangUp,
+            isLive,
+            loadConferences,
+            showConference,
+            conferenceAction,
+            participantAction,
+            dismissConference,
+        };
     },
 };
 
 registry.category("services").add("telephony", telephonyService);
+
+/** Returned by "Meeting": the creator's conference window opens as soon as the meeting exists. */
+registry.category("actions").add("telephony_show_conference", (env, action) => {
+    env.services.telephony.showConference(action.params.conference);
+    return { type: "ir.actions.act_window_close" };
+});
