@@ -221,6 +221,30 @@ class TelephonyCall(models.Model):
             "recent_calls": [call._telephony_payload() for call in recent],
         }
 
+    @api.model
+    def telephony_search_targets(self, term, limit=8):
+        """Who the widget suggests while a number is typed: rooms, colleagues and contacts I can see,
+        each with the number the PBX would dial."""
+        term = (term or "").strip()
+        if len(term) < 2:
+            return []
+        suggestions = []
+        for room in self.env["telephony.conference"].search(
+            [("kind", "=", "room"), "|", ("name", "ilike", term), ("extension", "=like", f"{term}%")], limit=limit
+        ):
+            suggestions.append({"kind": "room", "label": room.name, "number": room.extension})
+        for employee in self.env["hr.employee.public"].search(
+            ["|", ("name", "ilike", term), ("work_phone", "ilike", term)], limit=limit
+        ):
+            if number := employee._telephony_number():
+                suggestions.append({"kind": "employee", "label": employee.name, "number": number})
+        for partner in self.env["res.partner"].search(
+            ["|", "|", ("name", "ilike", term), ("phone", "ilike", term), ("mobile", "ilike", term)], limit=limit
+        ):
+            if number := partner.phone or partner.mobile:
+                suggestions.append({"kind": "partner", "label": partner.display_name, "number": number})
+        return suggestions[:limit]
+
     def _notify_user(self):
         for call in self.filtered("user_id"):
             call.user_id._bus_send("telephony/call", call._telephony_payload())

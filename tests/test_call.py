@@ -70,3 +70,16 @@ class TestCall(TelephonyCase):
         call.end_date = call.start_date
         with self.assertRaisesRegex(UserError, "has ended"):
             call.with_user(self.user_anna).action_send_dtmf("1#")
+
+    def test_widget_suggests_rooms_colleagues_and_contacts_with_their_number(self):
+        self.env["hr.employee"].create({"name": "Boardman Boris", "user_id": self.user_boris.id,
+                                        "company_id": self.company.id})
+        self.env["res.partner"].create({"name": "Board Supplies", "phone": "+33 1 84 88 00 07"})
+        self.env["res.partner"].create({"name": "Boarding school"})
+        calls = self.env["telephony.call"].with_user(self.user_anna).with_company(self.company)
+        suggestions = calls.telephony_search_targets("Board")
+        self.assertIn({"kind": "room", "label": "Board", "number": "8001"}, suggestions)
+        self.assertIn({"kind": "employee", "label": "Boardman Boris", "number": "202"}, suggestions)
+        self.assertIn({"kind": "partner", "label": "Board Supplies", "number": "+33 1 84 88 00 07"}, suggestions)
+        self.assertNotIn("Boarding school", [s["label"] for s in suggestions], "nobody to call without a number")
+        self.assertEqual(calls.telephony_search_targets("B"), [], "one letter suggests nothing")

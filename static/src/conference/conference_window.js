@@ -2,11 +2,13 @@ import { Component, onWillUnmount, useState } from "@odoo/owl";
 import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
+import { TelephonyNumberInput } from "../number_input/number_input";
 
 const LIVE = ["calling", "ringing", "waiting", "joined"];
 
 /** One conference: who is in, who talks (green border), and what I may do about it (seed 000). */
 export class ConferenceWindow extends Component {
+    static components = { TelephonyNumberInput };
     static props = ["conference"];
     static template = "telephony.ConferenceWindow";
 
@@ -66,6 +68,10 @@ export class ConferenceWindow extends Component {
 
     remove(participant) {
         this.telephony.conferenceAction(this.conference.id, "action_kick", [participant.id]);
+    }
+
+    setNumber(number) {
+        this.ui.number = number;
     }
 
     async addParticipant() {

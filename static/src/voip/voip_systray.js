@@ -5,11 +5,12 @@ import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
 import { deserializeDateTime } from "@web/core/l10n/dates";
 import { useService } from "@web/core/utils/hooks";
+import { TelephonyNumberInput } from "../number_input/number_input";
 
 const KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"];
 
 export class VoipSystray extends Component {
-    static components = { Dropdown };
+    static components = { Dropdown, TelephonyNumberInput };
     static props = [];
     static template = "telephony.VoipSystray";
 
@@ -91,13 +92,14 @@ export class VoipSystray extends Component {
         this.telephony.hangUp();
     }
 
+    setNumber(number) {
+        this.ui.number = number;
+    }
+
     onKeydown(ev) {
-        if (ev.key === "Enter") {
-            ev.preventDefault();
-            this.callNumber();
-        } else if (ev.key === "Escape") {
+        if (ev.key === "Escape") {
             this.dropdown.close();
-        } else if (this.isLive && KEYS.includes(ev.key)) {
+        } else if (this.isLive && KEYS.includes(ev.key) && ev.target.tagName !== "INPUT") {
             ev.preventDefault();
             this.telephony.sendDtmf(ev.key);
         }

@@ -4,7 +4,8 @@ import { registry } from "@web/core/registry";
 registry.category("web_tour.tours").add("telephony_dial_room_tour", {
     steps: () => [
         { trigger: ".o-telephony-VoipSystray", run: "click" },
-        { trigger: ".o-telephony-Number", run: "edit 7801" },
+        { trigger: ".o-telephony-Number", run: "edit Widget" },
+        { trigger: ".o-telephony-Suggestion:contains('Widget room'):contains('7801')", run: "click" },
         { trigger: ".o-telephony-Call:enabled", run: "click" },
         { trigger: ".o-telephony-CallStatus:contains('Calling 7801')" },
         {
