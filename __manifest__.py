@@ -28,6 +28,9 @@
         "web.assets_tests": [
             "telephony/static/tests/tours/**/*",
         ],
+        "web.assets_unit_tests": [
+            "telephony/static/tests/**/*.test.js",
+        ],
     },
     "demo": [
         "demo/telephony_demo.xml",

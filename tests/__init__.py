@@ -7,6 +7,7 @@ from . import test_conference_actions
 from . import test_demo_data
 from . import test_extension
 from . import test_incoming_number
+from . import test_js
 from . import test_listener
 from . import test_pbx
 from . import test_security

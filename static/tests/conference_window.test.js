@@ -1,0 +1,111 @@
+import { defineMailModels } from "@mail/../tests/mail_test_helpers";
+import { describe, expect, test } from "@odoo/hoot";
+import { click, queryAllTexts } from "@odoo/hoot-dom";
+import { animationFrame } from "@odoo/hoot-mock";
+import { reactive } from "@odoo/owl";
+import { mockService, mountWithCleanup } from "@web/../tests/web_test_helpers";
+
+import { ConferenceWindow } from "@telephony/conference/conference_window";
+
+describe.current.tags("desktop");
+defineMailModels();
+
+const CREATOR = 7;
+
+function conference(participants, values = {}) {
+    return {
+        id: 1,
+        name: "Pipeline review",
+        extension: "",
+        kind: "meeting",
+        state: "running",
+        creator_id: CREATOR,
+        administrator_id: CREATOR,
+        participants,
+        ...values,
+    };
+}
+
+function participant(id, name, values = {}) {
+    return {
+        id,
+        name,
+        number: `10${id}`,
+        state: "joined",
+        muted: false,
+        talking: false,
+        is_administrator: false,
+        user_id: 100 + id,
+        partner_id: false,
+        ...values,
+    };
+}
+
+function mockTelephony(userId) {
+    const calls = [];
+    mockService("telephony", () => ({
+        state: reactive({ userId, isManager: false, conferences: [] }),
+        conferenceAction: async (...args) => calls.push(["conference", ...args]) && true,
+        participantAction: async (...args) => calls.push(["participant", ...args]),
+        dismissConference: (...args) => calls.push(["dismiss", ...args]),
+    }));
+    return calls;
+}
+
+test("whoever talks has a green border, the muted a mark", async () => {
+    mockTelephony(CREATOR);
+    await mountWithCleanup(ConferenceWindow, {
+        props: {
+            conference: conference([
+                participant(1, "Ann", { talking: true }),
+                participant(2, "Ben", { muted: true }),
+            ]),
+        },
+    });
+    expect(".o-telephony-Talking").toHaveCount(1);
+    expect(".o-telephony-Talking").toHaveAttribute("data-participant-name", "Ann");
+    expect("[data-participant-name='Ben'] .o-telephony-MutedMark").toHaveCount(1);
+    expect(queryAllTexts(".o-telephony-ParticipantState")).toEqual(["In the conference", "In the conference"]);
+});
+
+test("the creator mutes and removes participants", async () => {
+    const calls = mockTelephony(CREATOR);
+    await mountWithCleanup(ConferenceWindow, {
+        props: { conference: conference([participant(1, "Ann"), participant(2, "Ben", { muted: true })]) },
+    });
+    await click("[data-participant-name='Ann'] .o-telephony-Mute");
+    await click("[data-participant-name='Ben'] .o-telephony-Mute");
+    await click("[data-participant-name='Ann'] .o-telephony-Remove");
+    await animationFrame();
+    expect(calls).toEqual([
+        ["conference", 1, "action_mute", [1, true]],
+        ["conference", 1, "action_mute", [2, false]],
+        ["conference", 1, "action_kick", [1]],
+    ]);
+});
+
+test("a participant mutes themselves and leaves, but moderates nobody", async () => {
+    const calls = mockTelephony(101);
+    await mountWithCleanup(ConferenceWindow, {
+        props: { conference: conference([participant(1, "Ann"), participant(2, "Ben")]) },
+    });
+    expect(".o-telephony-Mute").toHaveCount(0);
+    expect(".o-telephony-Remove").toHaveCount(0);
+    expect(".o-telephony-Add").toHaveCount(0);
+    await click(".o-telephony-MuteMyself");
+    await click(".o-telephony-Leave");
+    await animationFrame();
+    expect(calls).toEqual([
+        ["participant", 1, "action_mute_self", [true]],
+        ["participant", 1, "action_leave", []],
+    ]);
+});
+
+test("a room waiting for its administrator says so", async () => {
+    mockTelephony(101);
+    await mountWithCleanup(ConferenceWindow, {
+        props: { conference: conference([participant(1, "Ann", { state: "waiting" })], { state: "waiting" }) },
+    });
+    expect(".o-telephony-WaitingForAdmin").toHaveCount(1);
+    expect(queryAllTexts(".o-telephony-ParticipantState")).toEqual(["Waiting for the administrator"]);
+});
