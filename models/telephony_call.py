@@ -210,6 +210,8 @@ class TelephonyCall(models.Model):
     def telephony_widget_data(self):
         """What the VoIP widget shows when it opens: my settings, my live call and my last calls."""
         user = self.env.user
+        if not user.has_group("telephony.group_telephony_user"):
+            return {"enabled": False, "extension": "", "live_call": False, "recent_calls": []}
         recent = self.search([("user_id", "=", user.id)], limit=8)
         live = self.search(
             [("user_id", "=", user.id), ("end_date", "=", False), ("direction", "!=", "inbound")], limit=1

@@ -13,6 +13,7 @@ ACCESS_CODE_PATTERN = re.compile(r"\d{3,10}")
 CONFERENCE_CALLER_NAME = "Conference"
 RING_SECONDS = 45
 MANAGER_GROUP = "telephony.group_telephony_manager"
+USER_GROUP = "telephony.group_telephony_user"
 
 
 class TelephonyConference(models.Model):
@@ -405,6 +406,8 @@ class TelephonyConference(models.Model):
         """The conferences the conference window shows me: those my phone is in or ringing for, the
         live meetings I created, and those it already shows (``shown_ids``), to follow them to the end."""
         user = self.env.user
+        if not user.has_group(USER_GROUP):
+            return {"user_id": user.id, "is_manager": False, "conferences": []}
         live_states = ("calling", "ringing", "waiting", "joined")
         mine = (
             self.env["telephony.conference.participant"]

@@ -120,3 +120,12 @@ class TestSecurity(TelephonyCase):
             self.env["telephony.incoming.number"].with_user(self.user_anna).create(values)
         incoming = self.env["telephony.incoming.number"].with_user(self.manager).create(values)
         self.assertEqual(incoming.with_user(self.user_anna).number, "+33184880009")
+
+    def test_widget_and_window_stay_quiet_for_users_without_telephony(self):
+        """Every internal user loads the web client: asking for the widget's data must not fail for them."""
+        self.assertEqual(
+            self.env["telephony.conference"].with_user(self.plain_user).telephony_my_live_conferences()["conferences"],
+            [],
+        )
+        data = self.env["telephony.call"].with_user(self.plain_user).telephony_widget_data()
+        self.assertEqual((data["enabled"], data["recent_calls"]), (False, []))

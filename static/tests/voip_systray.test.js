@@ -14,6 +14,7 @@ function mockTelephony(values = {}) {
     const calls = [];
     const state = reactive({
         loaded: true,
+        allowed: true,
         enabled: true,
         extension: "100",
         call: null,

@@ -1,6 +1,7 @@
 import { reactive } from "@odoo/owl";
 import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
+import { user } from "@web/core/user";
 
 const LIVE_STATES = ["ringing", "answered"];
 const LIVE_PARTICIPANT_STATES = ["calling", "ringing", "waiting", "joined"];
@@ -14,6 +15,7 @@ export const telephonyService = {
     start(env, { bus_service: bus, orm, notification }) {
         const state = reactive({
             loaded: false,
+            allowed: false,
             enabled: false,
             extension: "",
             call: null,
@@ -126,8 +128,13 @@ export const telephonyService = {
         bus.subscribe("telephony/conference", (conference) => {
             showConference(conference);
         });
-        bus.start();
-        loadConferences();
+        user.hasGroup("telephony.group_telephony_user").then((allowed) => {
+            state.allowed = allowed;
+            if (allowed) {
+                bus.start();
+                loadConferences();
+            }
+        });
 
         return {
             state,
