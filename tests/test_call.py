@@ -72,8 +72,9 @@ class TestCall(TelephonyCase):
             call.with_user(self.user_anna).action_send_dtmf("1#")
 
     def test_widget_suggests_rooms_colleagues_and_contacts_with_their_number(self):
-        self.env["hr.employee"].create({"name": "Boardman Boris", "user_id": self.user_boris.id,
-                                        "company_id": self.company.id})
+        self.env["hr.employee"].create(
+            {"name": "Boardman Boris", "user_id": self.user_boris.id, "company_id": self.company.id}
+        )
         self.env["res.partner"].create({"name": "Board Supplies", "phone": "+33 1 84 88 00 07"})
         self.env["res.partner"].create({"name": "Boarding school"})
         calls = self.env["telephony.call"].with_user(self.user_anna).with_company(self.company)
