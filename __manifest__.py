@@ -1,6 +1,6 @@
 {
     "name": "Telephony",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "summary": "A real PBX inside Odoo: conference rooms, meetings, incoming numbers, call journal",
     "category": "Productivity/VoIP",
     "author": "Telephony contributors",
@@ -12,6 +12,7 @@
         "security/ir.model.access.csv",
         "wizard/telephony_conference_invite_views.xml",
         "wizard/telephony_meeting_wizard_views.xml",
+        "wizard/telephony_link_number_views.xml",
         "views/telephony_pbx_views.xml",
         "views/telephony_conference_views.xml",
         "views/telephony_conference_participant_views.xml",
@@ -19,6 +20,7 @@
         "views/telephony_call_views.xml",
         "views/res_users_views.xml",
         "views/hr_employee_views.xml",
+        "views/res_partner_views.xml",
         "views/telephony_menus.xml",
     ],
     "assets": {
@@ -35,6 +37,7 @@
     "demo": [
         "demo/telephony_demo.xml",
     ],
+    "post_init_hook": "_telephony_post_init",
     "application": True,
     "installable": True,
 }

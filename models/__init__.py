@@ -6,3 +6,5 @@ from . import telephony_incoming_number
 from . import telephony_call
 from . import res_users
 from . import hr_employee
+from . import res_partner
+from . import telephony_timeline

@@ -1,12 +1,6 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 MANAGER_GROUP = "telephony.group_telephony_manager"
-
-CALL_ACTIONS = [
-    ("partner", "Open the contact"),
-    ("timeline", "Open the client timeline"),
-    ("nothing", "Do nothing"),
-]
 
 TELEPHONY_SELF_WRITEABLE_FIELDS = [
     "telephony_enabled",
@@ -34,14 +28,14 @@ class ResUsers(models.Model):
         help="The user's own extension on the PBX (3 to 5 digits): Odoo rings it to place the user's calls.",
     )
     telephony_incoming_action = fields.Selection(
-        CALL_ACTIONS,
+        "_selection_telephony_call_actions",
         string="On Incoming Call",
         default="partner",
         required=True,
         help="What Odoo opens when a call rings you.",
     )
     telephony_outgoing_action = fields.Selection(
-        CALL_ACTIONS,
+        "_selection_telephony_call_actions",
         string="On Outgoing Call",
         default="nothing",
         required=True,
@@ -65,6 +59,18 @@ class ResUsers(models.Model):
     _sql_constraints = [
         ("telephony_extension_uniq", "UNIQUE(telephony_extension)", "Two users cannot share an internal extension."),
     ]
+
+    @api.model
+    def _selection_telephony_call_actions(self):
+        """What Odoo may do on a call; the list grows with the installed apps (seed 003)."""
+        actions = [
+            ("partner", self.env._("Open the contact")),
+            ("timeline", self.env._("Open the client timeline")),
+        ]
+        if "crm.lead" in self.env:
+            actions.append(("lead", self.env._("Create a lead")))
+        actions.append(("nothing", self.env._("Do nothing")))
+        return actions
 
     @property
     def SELF_READABLE_FIELDS(self):

@@ -8,7 +8,7 @@ from odoo.exceptions import AccessError, UserError
 
 from ..pbx.conference import DTMF_EVENT
 from ..tools.ari_events import BUSY_CAUSES, caller_number, dialled_number, event_datetime, hangup_cause
-from ..tools.phone import to_e164
+from ..tools.phone import format_international, guess_origin, to_e164, to_e164_lenient
 
 FAILURE_CAUSES = {1, 3, 27, 34, 38, 41, 42}  # unallocated number, no route, out of order, congestion, ...
 DIAL_PREFIX = "telephony-dial-"
@@ -47,6 +47,13 @@ class TelephonyCall(models.Model):
     called_number_e164 = fields.Char(
         string="Called Number (E.164)", compute="_compute_numbers_e164", store=True, index="btree_not_null"
     )
+    contact_number_e164 = fields.Char(
+        string="Contact Number (E.164)",
+        compute="_compute_numbers_e164",
+        store=True,
+        index="btree_not_null",
+        help="The outside party's number: the caller of an inbound call, the called number of an outbound one.",
+    )
     partner_id = fields.Many2one("res.partner", string="Contact", index="btree_not_null")
     user_id = fields.Many2one("res.users", index="btree_not_null")
     employee_id = fields.Many2one("hr.employee", index="btree_not_null")
@@ -65,12 +72,28 @@ class TelephonyCall(models.Model):
         ("pbx_unique_id_uniq", "UNIQUE(pbx_id, pbx_unique_id)", "The PBX reported this call id twice."),
     ]
 
-    @api.depends("caller_number", "called_number", "company_id.country_id")
+    @api.depends("direction", "caller_number", "called_number", "company_id.country_id")
     def _compute_numbers_e164(self):
         for call in self:
             country_code = call.company_id.country_id.code
-            call.caller_number_e164 = to_e164(call.caller_number, country_code)
-            call.called_number_e164 = to_e164(call.called_number, country_code)
+            call.caller_number_e164 = to_e164_lenient(call.caller_number, country_code)
+            call.called_number_e164 = to_e164_lenient(call.called_number, country_code)
+            call.contact_number_e164 = {
+                "inbound": call.caller_number_e164,
+                "outbound": call.called_number_e164,
+            }.get(call.direction, False)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        calls = super().create(vals_list)
+        calls.filtered(lambda call: not call.partner_id and call.contact_number_e164)._match_partner()
+        return calls
+
+    def _match_partner(self):
+        """Link each call to the contact its outside number belongs to (see res.partner._telephony_match)."""
+        partners = self.env["res.partner"].sudo()
+        for call in self:
+            call.partner_id = partners._telephony_match(call.contact_number_e164, call.company_id)[:1]
 
     @api.depends("start_date", "answer_date", "end_date")
     def _compute_durations(self):
@@ -213,9 +236,7 @@ class TelephonyCall(models.Model):
         if not user.has_group("telephony.group_telephony_user"):
             return {"enabled": False, "extension": "", "live_call": False, "recent_calls": []}
         recent = self.search([("user_id", "=", user.id)], limit=8)
-        live = self.search(
-            [("user_id", "=", user.id), ("end_date", "=", False), ("direction", "!=", "inbound")], limit=1
-        )
+        live = self.search([("user_id", "=", user.id), ("end_date", "=", False)], limit=1)
         return {
             "enabled": user.telephony_enabled,
             "extension": user.telephony_extension or "",
@@ -246,6 +267,108 @@ class TelephonyCall(models.Model):
             if number := partner.phone or partner.mobile:
                 suggestions.append({"kind": "partner", "label": partner.display_name, "number": number})
         return suggestions[:limit]
+
+    def telephony_caller_card(self):
+        """What my widget shows about the other party of this call, and the action my personal
+        settings perform for it (an ``ir.actions`` dict, or False)."""
+        self.ensure_one()
+        partners = self.env["res.partner"]
+        if self.contact_number_e164:
+            partners = partners._telephony_match(self.contact_number_e164, self.company_id)
+        partner = self.partner_id if self.partner_id in partners or not partners else partners[:1]
+        number = self.caller_number if self.direction == "inbound" else self.called_number
+        return {
+            "call_id": self.id,
+            "direction": self.direction,
+            "number": number or "",
+            "number_international": format_international(self.contact_number_e164) or number or "",
+            "partner_id": partner.id,
+            "partners": [
+                {
+                    "id": match.id,
+                    "name": match.name or match.display_name,
+                    "company_name": match.parent_id.name or "",
+                    "is_company": match.is_company,
+                    "function": match.function or "",
+                }
+                for match in partners
+            ],
+            "colleagues": self.env["hr.employee"]
+            .sudo()
+            ._telephony_match(self.contact_number_e164, self.company_id)
+            .mapped("name"),
+            "last_calls": self._telephony_history(partner)._telephony_payloads(),
+            "activities": partner._telephony_open_activities() if partner else [],
+            "action": self._telephony_action(partner),
+        }
+
+    def _telephony_history(self, partner, limit=5):
+        """The last calls with this call's other party (the partner's, or the raw number's)."""
+        domain = [("id", "!=", self.id)]
+        if partner:
+            domain.append(("partner_id", "child_of", partner.commercial_partner_id.id))
+        elif self.contact_number_e164:
+            domain.append(("contact_number_e164", "=", self.contact_number_e164))
+        else:
+            return self.browse()
+        return self.search(domain, limit=limit)
+
+    def _telephony_payloads(self):
+        return [call._telephony_payload() for call in self]
+
+    def _telephony_action(self, partner):
+        """The personal setting of this call's user for its direction, turned into an action.
+
+        "Do nothing" wins over the unknown-number setting: whoever asked for nothing on a call
+        gets nothing, known number or not.
+        """
+        user = self.user_id or self.env.user
+        setting = user.telephony_outgoing_action if self.direction == "outbound" else user.telephony_incoming_action
+        if self.direction == "internal" or setting == "nothing":
+            return False
+        if partner:
+            if setting == "timeline":
+                return partner.action_telephony_timeline()
+            if setting == "lead" and "crm.lead" in self.env:
+                return self._telephony_new_lead_action(partner)
+            return partner._get_records_action(name=partner.display_name, context={})
+        if not self.contact_number_e164:
+            return False
+        if user.telephony_unknown_action == "timeline":
+            return self.env["telephony.timeline"].action_open_for_number(self.contact_number_e164)
+        return self._telephony_new_contact_action()
+
+    def _telephony_new_contact_action(self):
+        """A new-contact form holding the number in international format, with the country and the
+        place phonenumbers' geocoder reads from it."""
+        country_code, place = guess_origin(self.contact_number_e164, self.env.lang)
+        country = self.env["res.country"].search([("code", "=", country_code)], limit=1) if country_code else False
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("New Contact"),
+            "res_model": "res.partner",
+            "views": [[False, "form"]],
+            "target": "current",
+            "context": {
+                "default_phone": format_international(self.contact_number_e164),
+                "default_country_id": country.id if country else False,
+                "default_city": place.split(",")[0],
+            },
+        }
+
+    def _telephony_new_lead_action(self, partner):
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("New Lead"),
+            "res_model": "crm.lead",
+            "views": [[False, "form"]],
+            "target": "current",
+            "context": {
+                "default_name": self.env._("Call with %(partner)s", partner=partner.display_name),
+                "default_partner_id": partner.id,
+                "default_phone": format_international(self.contact_number_e164),
+            },
+        }
 
     def _notify_user(self):
         for call in self.filtered("user_id"):
