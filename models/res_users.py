@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 MANAGER_GROUP = "telephony.group_telephony_manager"
 
@@ -71,6 +72,21 @@ class ResUsers(models.Model):
             actions.append(("lead", self.env._("Create a lead")))
         actions.append(("nothing", self.env._("Do nothing")))
         return actions
+
+    @api.constrains("telephony_incoming_action", "telephony_outgoing_action")
+    def _check_telephony_call_actions(self):
+        # A selection computed by a method is not checked by the ORM: "lead" without CRM would pass.
+        offered = dict(self._selection_telephony_call_actions())
+        for user in self:
+            for action in (user.telephony_incoming_action, user.telephony_outgoing_action):
+                if action not in offered:
+                    raise ValidationError(
+                        self.env._(
+                            "%(action)s is not an action Odoo can take on a call here; choose one of: %(offered)s.",
+                            action=action,
+                            offered=", ".join(offered.values()),
+                        )
+                    )
 
     @property
     def SELF_READABLE_FIELDS(self):

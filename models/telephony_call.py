@@ -272,6 +272,7 @@ class TelephonyCall(models.Model):
         """What my widget shows about the other party of this call, and the action my personal
         settings perform for it (an ``ir.actions`` dict, or False)."""
         self.ensure_one()
+        self.check_access("read")
         partners = self.env["res.partner"]
         if self.contact_number_e164:
             partners = partners._telephony_match(self.contact_number_e164, self.company_id)

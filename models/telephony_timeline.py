@@ -49,7 +49,7 @@ class TelephonyTimeline(models.AbstractModel):
         for item in page:
             item["date"] = fields.Datetime.to_string(item["date"])
         return {
-            "partner": partner and self._partner_header(partner),
+            "partner": self._partner_header(partner) if partner else False,
             "number": e164 or "",
             "number_international": format_international(e164) or "",
             "kinds": [{"key": kind, "label": self._kind_labels()[kind]} for kind in sources],
