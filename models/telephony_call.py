@@ -8,7 +8,7 @@ from odoo.exceptions import AccessError, UserError
 
 from ..pbx.conference import DTMF_EVENT
 from ..tools.ari_events import BUSY_CAUSES, caller_number, dialled_number, event_datetime, hangup_cause
-from ..tools.phone import format_international, guess_origin, to_e164, to_e164_lenient
+from ..tools.phone import format_international, to_e164, to_e164_lenient
 
 FAILURE_CAUSES = {1, 3, 27, 34, 38, 41, 42}  # unallocated number, no route, out of order, congestion, ...
 DIAL_PREFIX = "telephony-dial-"
@@ -337,25 +337,7 @@ class TelephonyCall(models.Model):
             return False
         if user.telephony_unknown_action == "timeline":
             return self.env["telephony.timeline"].action_open_for_number(self.contact_number_e164)
-        return self._telephony_new_contact_action()
-
-    def _telephony_new_contact_action(self):
-        """A new-contact form holding the number in international format, with the country and the
-        place phonenumbers' geocoder reads from it."""
-        country_code, place = guess_origin(self.contact_number_e164, self.env.lang)
-        country = self.env["res.country"].search([("code", "=", country_code)], limit=1) if country_code else False
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("New Contact"),
-            "res_model": "res.partner",
-            "views": [[False, "form"]],
-            "target": "current",
-            "context": {
-                "default_phone": format_international(self.contact_number_e164),
-                "default_country_id": country.id if country else False,
-                "default_city": place.split(",")[0],
-            },
-        }
+        return self.env["telephony.timeline"].action_new_contact(self.contact_number_e164)
 
     def _telephony_new_lead_action(self, partner):
         return {

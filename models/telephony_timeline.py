@@ -5,7 +5,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import html2plaintext
 
-from ..tools.phone import format_international, to_e164_lenient
+from ..tools.phone import format_international, guess_origin, to_e164_lenient
 
 PAGE_SIZE = 30
 MAX_PAGE_SIZE = 200
@@ -26,6 +26,26 @@ class TelephonyTimeline(models.AbstractModel):
             "tag": "telephony_timeline",
             "name": self.env._("Timeline of %(number)s", number=format_international(e164) or number),
             "params": {"number": e164 or number},
+        }
+
+    @api.model
+    def action_new_contact(self, number):
+        """A new-contact form holding ``number`` in international format, with the country and the
+        place phonenumbers' geocoder reads from it."""
+        e164 = to_e164_lenient(number, self.env.company.country_id.code)
+        country_code, place = guess_origin(e164, self.env.lang)
+        country = self.env["res.country"].search([("code", "=", country_code)], limit=1) if country_code else False
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("New Contact"),
+            "res_model": "res.partner",
+            "views": [[False, "form"]],
+            "target": "current",
+            "context": {
+                "default_phone": format_international(e164) or number,
+                "default_country_id": country.id if country else False,
+                "default_city": place.split(",")[0],
+            },
         }
 
     @api.model

@@ -1,12 +1,10 @@
 import time
 
-import requests
-
 from odoo.tests import HttpCase, tagged
 
 from ..cli.telephony_listener import PbxListener, PbxLock
 from ..pbx.simulator import Simulator
-from .common import SharedCursorMixin
+from .common import SharedCursorMixin, sim_control
 
 
 @tagged("post_install", "-at_install")
@@ -56,11 +54,7 @@ class TestListener(SharedCursorMixin, HttpCase):
         self.assertFalse(listener.is_alive(), "the listener stops cleanly")
 
     def _sim(self, path, **params):
-        response = requests.post(
-            f"{self.simulator.url}/_sim/{path}", params=params, auth=("telephony", "telephony"), timeout=5
-        )
-        response.raise_for_status()
-        return response.json() if response.content else None
+        return sim_control(self.simulator, path, **params)
 
     def _call(self, channel_id):
         return self.env["telephony.call"].search([("pbx_id", "=", self.pbx.id), ("pbx_unique_id", "=", channel_id)])

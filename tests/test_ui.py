@@ -1,11 +1,12 @@
 import threading
 import time
 
+from odoo import Command
 from odoo.tests import HttpCase, tagged
 
 from ..cli.telephony_listener import PbxListener
 from ..pbx.simulator import Simulator
-from .common import SharedCursorMixin
+from .common import SharedCursorMixin, sim_control
 
 
 @tagged("post_install", "-at_install")
@@ -46,6 +47,34 @@ class TestVoipWidget(SharedCursorMixin, HttpCase):
         call = self._read(lambda: self.env["telephony.call"].search([("user_id", "=", self.user.id)]))
         self.assertRecordValues(call, [{"called_number": "7801", "state": "answered", "conference_id": self.room.id}])
         self.assertTrue(self._read(lambda: call.end_date))
+
+    def test_unknown_caller_ends_in_a_prefilled_new_contact(self):
+        self.user.write(
+            {
+                "telephony_unknown_action": "create_contact",
+                "telephony_incoming_action": "partner",
+                "groups_id": [Command.link(self.env.ref("base.group_partner_manager").id)],
+            }
+        )
+        self.env["res.partner"].search([("phone_e164", "=", "+33142685300")]).phone = False
+        self.env.flush_all()
+        listener = PbxListener(self.registry, self.pbx.id, standby_poll=0.2)
+        listener.start()
+        self.addCleanup(listener.join, 15)
+        self.addCleanup(listener.stop)
+        self.assertTrue(listener.active.wait(15))
+        channel = sim_control(self.simulator, "calls", caller="+33142685300", dialled="7100")["id"]
+        calls = self.env["telephony.call"]
+        call = self._wait_until(
+            lambda: calls.search([("pbx_unique_id", "=", channel), ("user_id", "=", self.user.id)]),
+            message="the incoming call in the journal",
+        )
+        self.start_tour("/odoo", "telephony_unknown_caller_tour", login="widget_user", timeout=120)
+        partner = self._read(lambda: self.env["res.partner"].search([("name", "=", "Caller From Paris")]))
+        self.assertRecordValues(
+            partner, [{"phone": "+33 1 42 68 53 00", "city": "Paris", "country_id": self.env.ref("base.fr").id}]
+        )
+        self.assertEqual(self._read(lambda: call.partner_id), partner, "the call is in the new contact's history")
 
     def test_meeting_from_employees_with_its_live_window(self):
         users = self.env["res.users"].with_context(no_reset_password=True)

@@ -11,8 +11,8 @@ const LIVE_PARTICIPANT_STATES = ["calling", "ringing", "waiting", "joined"];
  * ("telephony/call" notifications sent by the PBX listener).
  */
 export const telephonyService = {
-    dependencies: ["bus_service", "orm", "notification"],
-    start(env, { bus_service: bus, orm, notification }) {
+    dependencies: ["action", "bus_service", "orm", "notification"],
+    start(env, { action, bus_service: bus, orm, notification }) {
         const state = reactive({
             loaded: false,
             allowed: false,
@@ -23,8 +23,11 @@ export const telephonyService = {
             userId: false,
             isManager: false,
             conferences: [],
+            card: null,
+            cardCount: 0,
         });
         const dismissed = new Set();
+        const cardedCalls = new Set();
 
         function showError(error) {
             const message = error?.data?.message || error?.message || String(error);
@@ -50,7 +53,61 @@ export const telephonyService = {
                 showError(error);
                 return false;
             }
+            showCallerCard(state.call);
             return true;
+        }
+
+        /**
+         * Once per call that rings me or that I place: show who is on the other side and do what
+         * my personal settings say (open the contact, the timeline, a new contact, a lead...).
+         */
+        async function showCallerCard(call) {
+            if (!call || call.end_date || cardedCalls.has(call.id)) {
+                return;
+            }
+            cardedCalls.add(call.id);
+            let card;
+            try {
+                card = await orm.call("telephony.call", "telephony_caller_card", [[call.id]]);
+            } catch (error) {
+                showError(error);
+                return;
+            }
+            Object.assign(state, { card, cardCount: state.cardCount + 1 });
+            if (card.action) {
+                await action.doAction(card.action);
+            }
+        }
+
+        function openContact(partnerId) {
+            return action.doAction({
+                type: "ir.actions.act_window",
+                res_model: "res.partner",
+                res_id: partnerId,
+                views: [[false, "form"]],
+            });
+        }
+
+        function openTimeline(params) {
+            return action.doAction({ type: "ir.actions.client", tag: "telephony_timeline", params });
+        }
+
+        async function newContact(number) {
+            return action.doAction(await orm.call("telephony.timeline", "action_new_contact", [number]));
+        }
+
+        function linkNumber(number, onClose) {
+            return action.doAction(
+                {
+                    type: "ir.actions.act_window",
+                    name: _t("Link %(number)s to a Contact", { number }),
+                    res_model: "telephony.link.number",
+                    views: [[false, "form"]],
+                    target: "new",
+                    context: { default_number: number },
+                },
+                { onClose }
+            );
         }
 
         async function sendDtmf(digits) {
@@ -121,6 +178,7 @@ export const telephonyService = {
             if (!state.call || state.call.id === payload.id || !isLive(state.call)) {
                 state.call = payload;
             }
+            showCallerCard(payload);
             if (payload.end_date) {
                 state.recentCalls = [payload, ...state.recentCalls.filter((c) => c.id !== payload.id)].slice(0, 8);
             }
@@ -133,6 +191,8 @@ export const telephonyService = {
             if (allowed) {
                 bus.start();
                 loadConferences();
+                // A call ringing while the page (re)loads still shows its card.
+                load().then(() => showCallerCard(state.call));
             }
         });
 
@@ -148,6 +208,11 @@ export const telephonyService = {
             conferenceAction,
             participantAction,
             dismissConference,
+            showCallerCard,
+            openContact,
+            openTimeline,
+            newContact,
+            linkNumber,
         };
     },
 };

@@ -1,9 +1,9 @@
-import { Component, onWillUnmount, useState } from "@odoo/owl";
+import { Component, onWillUnmount, useEffect, useState } from "@odoo/owl";
 import { Dropdown } from "@web/core/dropdown/dropdown";
 import { useDropdownState } from "@web/core/dropdown/dropdown_hooks";
 import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
-import { deserializeDateTime } from "@web/core/l10n/dates";
+import { deserializeDateTime, formatDateTime } from "@web/core/l10n/dates";
 import { useService } from "@web/core/utils/hooks";
 import { TelephonyNumberInput } from "../number_input/number_input";
 
@@ -23,6 +23,44 @@ export class VoipSystray extends Component {
         this.keys = KEYS;
         const timer = setInterval(() => this.tick(), 1000);
         onWillUnmount(() => clearInterval(timer));
+        useEffect(
+            (cardCount) => {
+                if (cardCount && this.state.card?.direction === "inbound") {
+                    this.dropdown.open();
+                }
+            },
+            () => [this.state.cardCount]
+        );
+    }
+
+    get card() {
+        const card = this.state.card;
+        return card && this.call && card.call_id === this.call.id ? card : null;
+    }
+
+    get cardPartner() {
+        return this.card?.partners.find((partner) => partner.id === this.card.partner_id);
+    }
+
+    openContact(partnerId) {
+        this.dropdown.close();
+        this.telephony.openContact(partnerId);
+    }
+
+    openTimeline() {
+        this.dropdown.close();
+        const card = this.card;
+        this.telephony.openTimeline(card.partner_id ? { partner_id: card.partner_id } : { number: card.number });
+    }
+
+    newContact() {
+        this.dropdown.close();
+        this.telephony.newContact(this.card.number);
+    }
+
+    linkNumber() {
+        this.dropdown.close();
+        this.telephony.linkNumber(this.card.number);
     }
 
     tick() {
@@ -52,6 +90,9 @@ export class VoipSystray extends Component {
         }
         if (this.call.state === "answered") {
             return _t("Connected %(duration)s", { duration: this.formatDuration(this.call.answer_date) });
+        }
+        if (this.call.direction === "inbound") {
+            return _t("Incoming call from %(number)s", { number: this.call.caller_number });
         }
         return _t("Calling %(number)s…", { number: this.call.called_number });
     }
@@ -114,6 +155,10 @@ export class VoipSystray extends Component {
             failed: _t("Failed"),
         };
         return labels[call.state] || call.state;
+    }
+
+    formatDate(value) {
+        return formatDateTime(deserializeDateTime(value), { format: "dd MMM HH:mm" });
     }
 
     redial(call) {

@@ -1,0 +1,131 @@
+import { Component, onWillStart, useState, useSubEnv } from "@odoo/owl";
+import { _t } from "@web/core/l10n/translation";
+import { deserializeDateTime, formatDateTime } from "@web/core/l10n/dates";
+import { formatMonetary } from "@web/views/fields/formatters";
+import { registry } from "@web/core/registry";
+import { useService } from "@web/core/utils/hooks";
+import { Layout } from "@web/search/layout";
+import { getDefaultConfig } from "@web/views/view";
+import { useSetupAction } from "@web/search/action_hook";
+import { standardActionServiceProps } from "@web/webclient/actions/action_service";
+
+const PAGE_SIZE = 30;
+const ICONS = {
+    call: "fa-phone",
+    message: "fa-envelope-o",
+    note: "fa-sticky-note-o",
+    activity: "fa-clock-o",
+    lead: "fa-star-o",
+    sale_order: "fa-shopping-cart",
+    invoice: "fa-file-text-o",
+};
+
+/**
+ * The client timeline: everything that happened with a client (or with a raw number nobody has yet),
+ * newest first, a page at a time, filtered by kind.
+ */
+export class TelephonyTimeline extends Component {
+    static components = { Layout };
+    static props = { ...standardActionServiceProps };
+    static template = "telephony.Timeline";
+
+    setup() {
+        useSubEnv({ config: { ...getDefaultConfig(), ...this.env.config } });
+        useSetupAction();
+        this.orm = useService("orm");
+        this.action = useService("action");
+        this.telephony = useService("telephony");
+        const params = this.props.action.params || {};
+        this.subject = { partner_id: params.partner_id || false, number: params.number || false };
+        this.icons = ICONS;
+        this.state = useState({ feed: null, items: [], hasMore: false, hiddenKinds: [], loading: false });
+        onWillStart(() => this.load());
+    }
+
+    get shownKinds() {
+        return this.state.feed?.kinds.map((kind) => kind.key).filter((key) => !this.state.hiddenKinds.includes(key));
+    }
+
+    async load(more = false) {
+        this.state.loading = true;
+        try {
+            const feed = await this.orm.call("telephony.timeline", "get_feed", [], {
+                ...this.subject,
+                kinds: this.state.feed ? this.shownKinds : null,
+                offset: more ? this.state.items.length : 0,
+                limit: PAGE_SIZE,
+            });
+            Object.assign(this.state, {
+                feed,
+                items: more ? [...this.state.items, ...feed.items] : feed.items,
+                hasMore: feed.has_more,
+            });
+        } finally {
+            this.state.loading = false;
+        }
+    }
+
+    toggleKind(key) {
+        const hidden = this.state.hiddenKinds;
+        this.state.hiddenKinds = hidden.includes(key) ? hidden.filter((k) => k !== key) : [...hidden, key];
+        return this.load();
+    }
+
+    isShown(key) {
+        return !this.state.hiddenKinds.includes(key);
+    }
+
+    formatDate(value) {
+        return formatDateTime(deserializeDateTime(value));
+    }
+
+    formatDuration(seconds) {
+        return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+    }
+
+    formatAmount(item) {
+        return formatMonetary(item.amount, { currencyId: item.currency_id });
+    }
+
+    callLabel(item) {
+        if (item.missed) {
+            return _t("Missed");
+        }
+        if (item.talk_seconds) {
+            return _t("%(duration)s with %(user)s", {
+                duration: this.formatDuration(item.talk_seconds),
+                user: item.user_name || _t("nobody"),
+            });
+        }
+        return item.state_label;
+    }
+
+    open(item) {
+        this.action.doAction({
+            type: "ir.actions.act_window",
+            res_model: item.model,
+            res_id: item.res_id,
+            views: [[false, "form"]],
+        });
+    }
+
+    openContact() {
+        this.telephony.openContact(this.state.feed.partner.id);
+    }
+
+    call() {
+        const partner = this.state.feed.partner;
+        const number = partner ? partner.phone || partner.mobile : this.state.feed.number;
+        this.telephony.dial(number);
+    }
+
+    newContact() {
+        this.telephony.newContact(this.state.feed.number);
+    }
+
+    linkNumber() {
+        this.telephony.linkNumber(this.state.feed.number);
+    }
+}
+
+registry.category("actions").add("telephony_timeline", TelephonyTimeline);
