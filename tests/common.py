@@ -7,9 +7,7 @@ from odoo.tests import TransactionCase, new_test_user
 
 def sim_control(simulator, path, **params):
     """Play the outside world on the simulator (a caller dials, a phone's keypad, a hangup...)."""
-    response = requests.post(
-        f"{simulator.url}/_sim/{path}", params=params, auth=("telephony", "telephony"), timeout=5
-    )
+    response = requests.post(f"{simulator.url}/_sim/{path}", params=params, auth=("telephony", "telephony"), timeout=5)
     response.raise_for_status()
     return response.json() if response.content else None
 
