@@ -14,3 +14,4 @@ from . import test_security
 from . import test_ui
 from . import test_user_settings
 from . import test_wizards
+from . import test_webhook
