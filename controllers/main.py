@@ -32,7 +32,6 @@ class TelephonyWebhook(http.Controller):
         "/telephony/webhook/<int:pbx_id>",
         type="http",
         auth="none",
-        methods=["POST"],
         csrf=False,
         save_session=False,
         readonly=False,  # auth="none" routes default to a read-only transaction; this one writes the journal
@@ -57,8 +56,11 @@ class TelephonyWebhook(http.Controller):
         event only ever moves the call forward. Answers are JSON: 200 ``{"status": "ok", "call_id", "state",
         "changed", "warnings"}``; otherwise ``{"error": <code>, "message": <what is wrong>}`` with 400 (bad JSON or
         a bad field, named), 401 (unknown PBX, webhook off, missing or wrong signature: one answer for all),
-        411 (no Content-Length), 413 (body too large), 415 (not JSON), 404 (no database for this host) or 503
-        (retry later). A method other than POST gets 405.
+        404 (no database for this host), 405 (not a POST), 411 (no Content-Length), 413 (body too large), 415 (not
+        JSON) or 503 (retry later).
+
+        Concurrent deliveries of one call may clash in the database: the event is then applied again in a fresh
+        transaction, up to three times, before a 503.
         """
         try:
             return self._answer(pbx_id)
@@ -75,6 +77,9 @@ class TelephonyWebhook(http.Controller):
             raise WebhookError(
                 404, "no_database", "No database answers on this host name: set Odoo's dbfilter to select one."
             )
+        # Checked here rather than with the route's ``methods``, for which werkzeug answers in HTML.
+        if request.httprequest.method != "POST":
+            raise WebhookError(405, "method_not_allowed", "Post the event: only POST is allowed.")
         if request.httprequest.mimetype != "application/json":
             raise WebhookError(415, "unsupported_media_type", "Send the event with Content-Type: application/json.")
         body = _read_body()
@@ -131,7 +136,10 @@ def _apply_with_retries(pbx, event):
 
 
 def _error_response(error):
-    headers = {"WWW-Authenticate": f'HMAC-SHA256 header="{SIGNATURE_HEADER}"'} if error.status == 401 else None
+    headers = {
+        401: {"WWW-Authenticate": f'HMAC-SHA256 header="{SIGNATURE_HEADER}"'},
+        405: {"Allow": "POST"},
+    }.get(error.status)
     return request.make_json_response(
         {"error": error.code, "message": error.message}, headers=headers, status=error.status
     )

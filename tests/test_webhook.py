@@ -2,6 +2,9 @@ import hashlib
 import hmac
 import json
 from datetime import UTC, datetime, timedelta
+from unittest.mock import patch
+
+from psycopg2 import errors
 
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, tagged
@@ -239,9 +242,42 @@ class TestWebhook(TelephonyCase, HttpCase):
         self.assertFalse(self._calls())
 
     def test_only_post_is_allowed(self):
+        url = f"{self.base_url()}/telephony/webhook/{self.pbx.id}"
+        for method in ("GET", "PUT", "DELETE", "OPTIONS"):
+            with self.subTest(method=method):
+                answer = self.opener.request(method, url, timeout=12)
+                self._assert_refused(answer, 405, "method_not_allowed")
+                self.assertEqual(answer.headers["Allow"], "POST")
+
+    def test_clash_with_a_concurrent_delivery_is_applied_again(self):
+        """Two deliveries at once cannot happen under the test lock: the clash the second one meets is injected."""
+        pbx_class = type(self.env["telephony.pbx"])
+        original = pbx_class._apply_webhook_event
+        clashes = [errors.UniqueViolation(), errors.SerializationFailure()]
+
+        def clash_then_apply(pbx, event):
+            pbx.env["telephony.call"].create(pbx._webhook_call_values(event)[0] | {"pbx_unique_id": "half-done"})
+            if clashes:
+                raise clashes.pop()
+            return original(pbx, event)
+
+        with patch.object(pbx_class, "_apply_webhook_event", clash_then_apply):
+            answer = self._post(self._event("ringing"))
+        self.assertEqual((answer.status_code, answer.json()["changed"]), (200, True))
         self.assertEqual(
-            self.opener.get(f"{self.base_url()}/telephony/webhook/{self.pbx.id}", timeout=12).status_code, 405
+            sorted(self._calls().mapped("pbx_unique_id")),
+            ["half-done", "webhook-cloud-42"],
+            "what the clashing attempts wrote was rolled back, else the last one would clash on half-done",
         )
+
+    def test_unexpected_failure_answers_retry_later(self):
+        with (
+            patch.object(type(self.env["telephony.pbx"]), "_apply_webhook_event", side_effect=ZeroDivisionError),
+            self.assertLogs("odoo.addons.telephony.controllers.main", "ERROR"),
+        ):
+            answer = self._post(self._event("ringing"))
+        self._assert_refused(answer, 503, "unavailable")
+        self.assertFalse(self._calls())
 
     def test_manager_generates_and_turns_off_the_secret(self):
         pbx = self.pbx.with_user(self.manager)
