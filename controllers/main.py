@@ -56,8 +56,7 @@ class TelephonyWebhook(http.Controller):
         event only ever moves the call forward. Answers are JSON: 200 ``{"status": "ok", "call_id", "state",
         "changed", "warnings"}``; otherwise ``{"error": <code>, "message": <what is wrong>}`` with 400 (bad JSON or
         a bad field, named), 401 (unknown PBX, webhook off, missing or wrong signature: one answer for all),
-        404 (no database for this host), 405 (not a POST), 411 (no Content-Length), 413 (body too large), 415 (not
-        JSON) or 503 (retry later).
+        405 (not a POST), 411 (no Content-Length), 413 (body too large), 415 (not JSON) or 503 (retry later).
 
         Concurrent deliveries of one call may clash in the database: the event is then applied again in a fresh
         transaction, up to three times, before a 503.
@@ -68,15 +67,10 @@ class TelephonyWebhook(http.Controller):
             return _error_response(error)
         except Exception:
             _logger.exception("Telephony webhook of PBX %s failed", pbx_id)
-            if request.env:
-                request.env.cr.rollback()
+            request.env.cr.rollback()
             return _error_response(WebhookError(503, "unavailable", "Odoo could not record the event: retry later."))
 
     def _answer(self, pbx_id):
-        if not request.db:
-            raise WebhookError(
-                404, "no_database", "No database answers on this host name: set Odoo's dbfilter to select one."
-            )
         # Checked here rather than with the route's ``methods``, for which werkzeug answers in HTML.
         if request.httprequest.method != "POST":
             raise WebhookError(405, "method_not_allowed", "Post the event: only POST is allowed.")

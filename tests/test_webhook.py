@@ -292,6 +292,10 @@ class TestWebhook(TelephonyCase, HttpCase):
 
     def test_users_cannot_read_or_change_the_secret(self):
         pbx = self.pbx.with_user(self.user_anna)
+        form = pbx.get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertNotIn("webhook_secret", form, "a user's browser is never sent the secret")
+        manager_form = self.pbx.with_user(self.manager).get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn("webhook_secret", manager_form)
         with self.assertRaises(AccessError):
             pbx.read(["webhook_secret"])
         with self.assertRaises(AccessError):
