@@ -58,17 +58,19 @@ def _throwaway_key():
     return hashlib.sha256(b"telephony-webhook-without-secret").hexdigest()
 
 
-def parse_event(body, now=None):
+def parse_event(body):
     """Return the event in ``body`` (bytes) as a dict of checked values, or raise a 400 WebhookError naming the
     field and what is wrong with it.
 
     The returned ``timestamp`` is a naive UTC datetime (as Odoo stores them) and ``cause`` a Q.850 code.
     """
-    now = now or datetime.now(UTC).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     try:
         payload = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as error:
         raise WebhookError(400, "invalid_json", f"The body is not valid UTF-8 JSON: {error}.") from error
+    except RecursionError as error:
+        raise WebhookError(400, "invalid_json", "The body nests JSON too deeply.") from error
     if not isinstance(payload, dict):
         raise WebhookError(400, "invalid_json", "The body must be a JSON object.")
     unknown = sorted(set(payload) - set(REQUIRED_FIELDS) - set(OPTIONAL_FIELDS))
@@ -131,13 +133,13 @@ def _timestamp(value, now):
         if len(value) > MAX_TIMESTAMP_CHARS:
             raise ValueError(value)
         parsed = datetime.fromisoformat(value)
-    except ValueError as error:
+        if parsed.tzinfo is None:
+            raise _field_error("timestamp", "invalid_field", "must give its time zone (Z or +01:00)")
+        moment = parsed.astimezone(UTC).replace(tzinfo=None, microsecond=0)
+    except (ValueError, OverflowError) as error:  # OverflowError: year 1 or 9999 shifted out of range to UTC
         raise _field_error(
             "timestamp", "invalid_field", "must be an ISO 8601 time such as 2026-11-22T10:00:00Z"
         ) from error
-    if parsed.tzinfo is None:
-        raise _field_error("timestamp", "invalid_field", "must give its time zone (Z or +01:00)")
-    moment = parsed.astimezone(UTC).replace(tzinfo=None, microsecond=0)
     if not now - OLDEST_EVENT <= moment <= now + CLOCK_SKEW:
         raise _field_error("timestamp", "invalid_field", "is more than 30 days old or more than an hour ahead")
     return moment
