@@ -399,6 +399,26 @@ class TelephonyCall(models.Model):
             vals_list.append(_demo_call_vals(rng, index, start, pbx, users, partners, rooms, incoming_numbers))
         return self.create(vals_list)
 
+    def _webhook_apply(self, event):
+        """Apply one webhook event (see tools/webhook.py); events arrive in any order, and only move the call
+        forward. Returns whether the call changed."""
+        self.ensure_one()
+        when = event["timestamp"]
+        if event["event"] == "ringing":
+            if when >= self.start_date:
+                return False
+            self.start_date = when  # a late ringing event still tells when the call began
+            return True
+        if event["event"] == "answered":
+            if self.answer_date or (self.end_date and when > self.end_date):
+                return False
+            self.write({"state": "answered", "answer_date": when, "start_date": min(when, self.start_date)})
+            return True
+        if self.end_date:
+            return False
+        self._close(max(when, self.answer_date or self.start_date), event["cause"])
+        return True
+
 
 def _seconds_between(start, end):
     if not start or not end:

@@ -1,4 +1,5 @@
 import logging
+import secrets
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -7,11 +8,13 @@ from ..pbx.ari import AriClient, PbxError
 from ..pbx.conference import PEER_SUFFIX, WAITING_EVENT, Forward
 from ..tools.ari_events import event_channel_id
 from ..tools.phone import to_e164
+from ..tools.webhook import SIGNATURE_HEADER
 from .telephony_conference_participant import LIVE_STATES
 
 _logger = logging.getLogger(__name__)
 
 MANAGER_GROUP = "telephony.group_telephony_manager"
+WEBHOOK_PREFIX = "webhook-"
 
 
 class TelephonyPbx(models.Model):
@@ -59,6 +62,14 @@ class TelephonyPbx(models.Model):
         groups=MANAGER_GROUP,
         help="ARI endpoint that calls an outside number through your trunks; {number} is the E.164 number.",
     )
+    webhook_secret = fields.Char(
+        groups=MANAGER_GROUP,
+        copy=False,
+        readonly=True,
+        help="Key of the HMAC-SHA256 signature a PBX without ARI puts on the call events it posts to the webhook "
+        "URL. Without a secret the webhook is off and refuses every request.",
+    )
+    webhook_url = fields.Char(string="Webhook URL", compute="_compute_webhook_url", groups=MANAGER_GROUP)
     state = fields.Selection(
         [("unknown", "Not tested"), ("connected", "Connected"), ("error", "Error")],
         default="unknown",
@@ -74,6 +85,10 @@ class TelephonyPbx(models.Model):
     _sql_constraints = [
         ("timeout_positive", "CHECK(timeout > 0)", "The PBX timeout must be a positive number of seconds."),
     ]
+
+    def _compute_webhook_url(self):
+        for pbx in self:
+            pbx.webhook_url = f"{pbx.get_base_url()}/telephony/webhook/{pbx.id}" if pbx.id else False
 
     def _ari_client(self):
         self.ensure_one()
@@ -135,6 +150,25 @@ class TelephonyPbx(models.Model):
             app=self.sudo().ari_app,
         )
         return self._notification(self.env._("Connection works"), message, "success")
+
+    def action_generate_webhook_secret(self):
+        """Turn the webhook on with a new secret; the PBX's old secret stops working at once."""
+        self.ensure_one()
+        self.webhook_secret = secrets.token_urlsafe(32)
+        message = self.env._(
+            "Have your PBX post its call events to %(url)s, signed with this secret in the %(header)s header "
+            "(see the README). The secret is shown on this form.",
+            url=self.webhook_url,
+            header=SIGNATURE_HEADER,
+        )
+        return self._notification(self.env._("Webhook secret generated"), message, "success")
+
+    def action_disable_webhook(self):
+        self.ensure_one()
+        self.webhook_secret = False
+        return self._notification(
+            self.env._("Webhook turned off"), self.env._("The webhook now refuses every request."), "warning"
+        )
 
     def _notification(self, title, message, kind):
         return {
@@ -259,6 +293,63 @@ class TelephonyPbx(models.Model):
         changed._notify_participants()
         changed_calls._notify_user()
         return changed
+
+    def _apply_webhook_event(self, event):
+        """Record one checked webhook event (see tools/webhook.py) in the journal and pop it up for its user.
+
+        Like an ARI channel, the PBX's call id keys the row and every event only moves the call forward, so a
+        replayed or late event changes nothing; any event of a call not seen yet opens it. Returns the call,
+        whether it changed, and warnings for the PBX about what it sent.
+        """
+        self.ensure_one()
+        pbx = self.sudo().with_company(self.company_id)
+        unique_id = WEBHOOK_PREFIX + event["call_id"]
+        call = pbx.env["telephony.call"].search([("pbx_id", "=", pbx.id), ("pbx_unique_id", "=", unique_id)])
+        warnings = []
+        if call:
+            changed = call._webhook_apply(event)
+        else:
+            values, warnings = pbx._webhook_call_values(event)
+            call = pbx.env["telephony.call"].create({**values, "pbx_unique_id": unique_id})
+            call._webhook_apply(event)
+            changed = True
+        if changed:
+            call._notify_user()
+        return call, changed, warnings
+
+    def _webhook_call_values(self, event):
+        """The journal values of a call first heard of through ``event``, and warnings about its extension."""
+        caller, called = event["from"], event["to"]
+        if event["direction"] == "inbound":
+            values = self._resolve_destination(called, caller)
+        else:
+            values = {"direction": "outbound"}
+            user = self._webhook_user(caller)
+            values.update(user_id=user.id, employee_id=user.employee_id.id)
+        warnings = []
+        if event["extension"]:
+            user = self._webhook_user(event["extension"])
+            if user:
+                values.update(user_id=user.id, employee_id=user.employee_id.id)
+            else:
+                warnings.append(f"Extension {event['extension']} belongs to no user of {self.company_id.name}.")
+        return {
+            **values,
+            "pbx_id": self.id,
+            "company_id": self.company_id.id,
+            "caller_number": caller,
+            "called_number": called,
+            "start_date": event["timestamp"],
+        }, warnings
+
+    def _webhook_user(self, extension):
+        if not extension.isdigit():
+            return self.env["res.users"]
+        return (
+            self.env["res.users"]
+            .sudo()
+            .search([("telephony_extension", "=", extension), ("company_ids", "in", self.company_id.ids)], limit=1)
+        )
 
     def _rebuild_live_state(self, channels, bridges):
         """Bring the journal and the rooms in line with the calls the PBX has live right now.

@@ -16,3 +16,4 @@ from . import test_user_settings
 from . import test_wizards
 from . import test_caller_matching
 from . import test_call_actions
+from . import test_webhook

@@ -1,2 +1,3 @@
 from . import ari_events
 from . import phone
+from . import webhook
