@@ -75,6 +75,11 @@ export class TelephonyTimeline extends Component {
         return !this.state.hiddenKinds.includes(key);
     }
 
+    /** The values that are set, as one line ("Sales · Azure Interior"). */
+    joinShown(values) {
+        return values.filter(Boolean).join(" · ");
+    }
+
     formatDate(value) {
         return formatDateTime(deserializeDateTime(value));
     }

@@ -157,6 +157,11 @@ export class VoipSystray extends Component {
         return labels[call.state] || call.state;
     }
 
+    /** The values that are set, as one line ("Sales · Azure Interior"). */
+    joinShown(values) {
+        return values.filter(Boolean).join(" · ");
+    }
+
     formatDate(value) {
         return formatDateTime(deserializeDateTime(value), { format: "dd MMM HH:mm" });
     }
