@@ -29,6 +29,10 @@ function mockTelephony(values = {}) {
         sendDtmf: async (digits) => calls.push(["dtmf", digits]),
         hangUp: async () => calls.push(["hangUp"]),
         isLive: (call) => ["ringing", "answered"].includes(call.state) && !call.end_date,
+        openContact: (id) => calls.push(["openContact", id]),
+        openTimeline: (params) => calls.push(["openTimeline", params]),
+        newContact: (number) => calls.push(["newContact", number]),
+        linkNumber: (number) => calls.push(["linkNumber", number]),
     }));
     return { calls, state };
 }
@@ -72,4 +76,64 @@ test("calling turned off says where to turn it on", async () => {
     expect(".o-telephony-Voip .alert-warning").toHaveText(
         "Calling from Odoo is turned off for you. Turn it on in My Preferences › Telephony."
     );
+});
+
+const RINGING = {
+    id: 9,
+    direction: "inbound",
+    state: "ringing",
+    caller_number: "0184880000",
+    called_number: "100",
+    end_date: false,
+    answer_date: false,
+};
+
+test("a known caller's card lists every match, the last calls and what is to do", async () => {
+    const card = {
+        call_id: 9,
+        direction: "inbound",
+        number: "0184880000",
+        number_international: "+33 1 84 88 00 00",
+        partner_id: 5,
+        partners: [
+            { id: 5, name: "Switchboard SA", company_name: "", is_company: true, function: "" },
+            { id: 6, name: "Zoe", company_name: "Switchboard SA", is_company: false, function: "Buyer" },
+        ],
+        colleagues: [],
+        last_calls: [{ id: 1, direction: "inbound", state: "missed", start_date: "2026-03-01 09:00:00" }],
+        activities: [{ id: 2, summary: "Send the quote", date_deadline: "2026-03-05", state: "overdue" }],
+        action: false,
+    };
+    const { calls } = mockTelephony({ call: RINGING, card, cardCount: 1 });
+    await openPanel();
+    expect(".o-telephony-CallStatus").toHaveText("Incoming call from 0184880000");
+    expect(".o-telephony-CallerName").toHaveCount(2);
+    expect(".o-telephony-CallerName.fw-bold").toHaveText("Switchboard SA");
+    expect(".o-telephony-CallerCard").toHaveText(/Missed/);
+    expect(".o-telephony-CallerCard").toHaveText(/Send the quote/);
+    expect(".o-telephony-NewContact").toHaveCount(0);
+    await click(".o-telephony-OpenTimeline");
+    await animationFrame();
+    expect(calls).toEqual([["openTimeline", { partner_id: 5 }]]);
+});
+
+test("an unknown caller's card offers to create a contact or link the number", async () => {
+    const card = {
+        call_id: 9,
+        direction: "inbound",
+        number: "0184880000",
+        number_international: "+33 1 84 88 00 00",
+        partner_id: false,
+        partners: [],
+        colleagues: [],
+        last_calls: [],
+        activities: [],
+        action: false,
+    };
+    const { calls } = mockTelephony({ call: RINGING, card, cardCount: 1 });
+    await openPanel();
+    expect(".o-telephony-CallerCard").toHaveText(/Unknown number/);
+    await click(".o-telephony-LinkNumber");
+    await animationFrame();
+    expect(calls).toEqual([["linkNumber", "0184880000"]]);
 });

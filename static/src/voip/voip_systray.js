@@ -23,11 +23,14 @@ export class VoipSystray extends Component {
         this.keys = KEYS;
         const timer = setInterval(() => this.tick(), 1000);
         onWillUnmount(() => clearInterval(timer));
+        // A call ringing me opens the panel on its card; cards shown before this widget mounted do not.
+        let cardsSeen = this.state.cardCount || 0;
         useEffect(
             (cardCount) => {
-                if (cardCount && this.state.card?.direction === "inbound") {
+                if (cardCount > cardsSeen && this.state.card?.direction === "inbound") {
                     this.dropdown.open();
                 }
+                cardsSeen = cardCount;
             },
             () => [this.state.cardCount]
         );
