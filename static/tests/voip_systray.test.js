@@ -30,7 +30,7 @@ function mockTelephony(values = {}) {
         hangUp: async () => calls.push(["hangUp"]),
         isLive: (call) => ["ringing", "answered"].includes(call.state) && !call.end_date,
         openContact: (id) => calls.push(["openContact", id]),
-        openTimeline: (params) => calls.push(["openTimeline", params]),
+        openTimeline: (params, subject) => calls.push(["openTimeline", params, subject]),
         newContact: (number) => calls.push(["newContact", number]),
         linkNumber: (number) => calls.push(["linkNumber", number]),
     }));
@@ -114,7 +114,7 @@ test("a known caller's card lists every match, the last calls and what is to do"
     expect(".o-telephony-NewContact").toHaveCount(0);
     await click(".o-telephony-OpenTimeline");
     await animationFrame();
-    expect(calls).toEqual([["openTimeline", { partner_id: 5 }]]);
+    expect(calls).toEqual([["openTimeline", { partner_id: 5 }, "Switchboard SA"]]);
 });
 
 test("an unknown caller's card offers to create a contact or link the number", async () => {

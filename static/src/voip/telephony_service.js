@@ -88,8 +88,13 @@ export const telephonyService = {
             });
         }
 
-        function openTimeline(params) {
-            return action.doAction({ type: "ir.actions.client", tag: "telephony_timeline", params });
+        function openTimeline(params, subject) {
+            return action.doAction({
+                type: "ir.actions.client",
+                tag: "telephony_timeline",
+                name: _t("Timeline of %(subject)s", { subject }),
+                params,
+            });
         }
 
         async function newContact(number) {

@@ -53,7 +53,11 @@ export class VoipSystray extends Component {
     openTimeline() {
         this.dropdown.close();
         const card = this.card;
-        this.telephony.openTimeline(card.partner_id ? { partner_id: card.partner_id } : { number: card.number });
+        if (this.cardPartner) {
+            this.telephony.openTimeline({ partner_id: this.cardPartner.id }, this.cardPartner.name);
+        } else {
+            this.telephony.openTimeline({ number: card.number }, card.number_international);
+        }
     }
 
     newContact() {
