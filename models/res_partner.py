@@ -73,15 +73,20 @@ class ResPartner(models.Model):
     def _telephony_attach_calls(self):
         """Give the calls journaled under one of these partners' numbers, while no contact had it, to
         that partner: a contact created after the first calls from a number keeps its history."""
+        partner_of_number = {}
         for partner in self:
-            numbers = [number for number in (partner.phone_e164, partner.mobile_e164) if number]
-            if numbers:
-                calls = (
-                    self.env["telephony.call"]
-                    .sudo()
-                    .search([("partner_id", "=", False), ("contact_number_e164", "in", numbers)])
-                )
-                calls.write({"partner_id": partner.id})
+            for number in (partner.phone_e164, partner.mobile_e164):
+                if number:
+                    partner_of_number.setdefault(number, partner)
+        if not partner_of_number:
+            return
+        calls = (
+            self.env["telephony.call"]
+            .sudo()
+            .search([("partner_id", "=", False), ("contact_number_e164", "in", list(partner_of_number))])
+        )
+        for number, number_calls in calls.grouped("contact_number_e164").items():
+            number_calls.partner_id = partner_of_number[number]
 
     @api.model
     def _telephony_match(self, number, company=None):
