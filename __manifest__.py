@@ -10,6 +10,7 @@
     "data": [
         "security/telephony_security.xml",
         "security/ir.model.access.csv",
+        "data/telephony_data.xml",
         "wizard/telephony_conference_invite_views.xml",
         "wizard/telephony_meeting_wizard_views.xml",
         "wizard/telephony_link_number_views.xml",
@@ -21,6 +22,8 @@
         "views/res_users_views.xml",
         "views/hr_employee_views.xml",
         "views/res_partner_views.xml",
+        "views/telephony_dashboard_views.xml",
+        "views/res_config_settings_views.xml",
         "views/telephony_menus.xml",
     ],
     "assets": {

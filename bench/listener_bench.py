@@ -8,19 +8,16 @@ printed next to the plain way of doing the same thing in the same run:
 - invitations: our concurrent originates against the same originates sent one after the other.
 """
 
-import argparse
 import statistics
 import sys
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import odoo
 from odoo import api
-from odoo.modules.registry import Registry
-from odoo.tools import config
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.common import open_registry  # noqa: E402
 from pbx.simulator import Simulator  # noqa: E402
 
 CALLS = 400
@@ -136,13 +133,7 @@ def _hang_up_everything(simulator):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-c", "--config", required=True)
-    parser.add_argument("-d", "--database", required=True)
-    options = parser.parse_args()
-    config.parse_config(["-c", options.config, "-d", options.database])
-    odoo.service.server.load_server_wide_modules()
-    registry = Registry(options.database)
+    registry, _options = open_registry(__doc__.splitlines()[0])
     simulator = Simulator(port=0).start()
     try:
         with registry.cursor() as cr:

@@ -1,4 +1,5 @@
 from . import telephony_extension_mixin
+from . import telephony_dashboard
 from . import telephony_pbx
 from . import telephony_conference
 from . import telephony_conference_participant
@@ -8,3 +9,6 @@ from . import res_users
 from . import hr_employee
 from . import res_partner
 from . import telephony_timeline
+from . import res_company
+from . import res_config_settings
+from . import ir_ui_menu

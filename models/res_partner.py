@@ -98,7 +98,9 @@ class ResPartner(models.Model):
         recent call, then the oldest record.
         """
         company = company or self.env.company
-        e164 = to_e164_lenient(number, company.country_id.code)
+        # A PBX sends E.164: only a national number needs the company's country to be read.
+        international = (number or "").lstrip().startswith("+")
+        e164 = to_e164_lenient(number, None if international else self._telephony_company_region(company))
         if not e164:
             return self.browse()
         partners = self.search(
@@ -110,6 +112,24 @@ class ResPartner(models.Model):
             ]
         )
         return partners._telephony_sorted_by_relevance() if len(partners) > 1 else partners
+
+    @api.model
+    def _telephony_company_region(self, company):
+        """The country code of ``company``, in one small query: reading ``company.country_id`` through the
+        ORM loads every column of the company and of its partner, which costs a lookup several times over."""
+        self.env["res.partner"].flush_model(["country_id"])
+        self.env.cr.execute(
+            SQL(
+                """SELECT country.code
+                     FROM res_company company
+                     JOIN res_partner partner ON partner.id = company.partner_id
+                     JOIN res_country country ON country.id = partner.country_id
+                    WHERE company.id = %s""",
+                company.id,
+            )
+        )
+        row = self.env.cr.fetchone()
+        return row and row[0]
 
     def _telephony_sorted_by_relevance(self):
         last_calls = dict(

@@ -97,6 +97,9 @@ class ResUsers(models.Model):
         return super().SELF_WRITEABLE_FIELDS + TELEPHONY_SELF_WRITEABLE_FIELDS
 
     def write(self, vals):
+        if "telephony_enabled" in vals:
+            # The menus a user sees are cached per user; the statistics menu follows this setting.
+            self.env.registry.clear_cache()
         # Telephony managers look after everyone's telephony settings without being user administrators.
         if (
             vals

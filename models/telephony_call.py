@@ -5,9 +5,12 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+from odoo.tools.sql import create_index
 
 from ..pbx.conference import DTMF_EVENT
 from ..tools.ari_events import BUSY_CAUSES, caller_number, dialled_number, event_datetime, hangup_cause
+from .telephony_dashboard import callback_pending_sql
 from ..tools.phone import format_international, to_e164, to_e164_lenient
 
 FAILURE_CAUSES = {1, 3, 27, 34, 38, 41, 42}  # unallocated number, no route, out of order, congestion, ...
@@ -20,6 +23,7 @@ class TelephonyCall(models.Model):
     """One call as the PBX saw it. Rows are written by the PBX listener, never by hand."""
 
     _name = "telephony.call"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _description = "Call"
     _order = "start_date desc, id desc"
     _check_company_auto = True
@@ -67,10 +71,48 @@ class TelephonyCall(models.Model):
     ring_seconds = fields.Integer(compute="_compute_durations", store=True, aggregator="avg")
     talk_seconds = fields.Integer(compute="_compute_durations", store=True, aggregator="sum")
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company, index=True)
+    callback_pending = fields.Boolean(
+        string="Not Called Back",
+        compute="_compute_callback_pending",
+        search="_search_callback_pending",
+        help="A missed call from a known number with no later answered call with that number, nor a call placed to it.",
+    )
+    followup_scheduled = fields.Boolean(
+        string="Call Back Scheduled", readonly=True, copy=False, help="A call-back activity was scheduled for it."
+    )
 
     _sql_constraints = [
         ("pbx_unique_id_uniq", "UNIQUE(pbx_id, pbx_unique_id)", "The PBX reported this call id twice."),
     ]
+
+    def init(self):
+        # The reports read a company's calls over a period, and call-back checks look a number's later calls up.
+        create_index(self.env.cr, "telephony_call_company_start_idx", self._table, ["company_id", "start_date"])
+        create_index(
+            self.env.cr,
+            "telephony_call_contact_number_start_idx",
+            self._table,
+            ["contact_number_e164", "start_date"],
+            where="contact_number_e164 IS NOT NULL",
+        )
+
+    def _compute_callback_pending(self):
+        pending = set(self._callback_pending_ids(self.ids)) if self.ids else set()
+        for call in self:
+            call.callback_pending = call.id in pending
+
+    def _search_callback_pending(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Search calls not called back with = True or = False."))
+        ids = self._callback_pending_ids()
+        return [("id", "in" if (operator == "=") == value else "not in", ids)]
+
+    def _callback_pending_ids(self, among=None):
+        query = SQL("SELECT id FROM telephony_call WHERE %s", callback_pending_sql("telephony_call"))
+        if among is not None:
+            query = SQL("%s AND id IN %s", query, tuple(among))
+        self.flush_model()
+        return [row[0] for row in self.env.execute_query(query)]
 
     @api.depends("direction", "caller_number", "called_number", "company_id.country_id")
     def _compute_numbers_e164(self):
@@ -85,7 +127,10 @@ class TelephonyCall(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        calls = super().create(vals_list)
+        # The PBX journals calls by the thousand: no follower, creation message or tracking for each of them;
+        # the thread is there for the call-back activities and notes.
+        quiet = self.with_context(mail_create_nosubscribe=True, mail_create_nolog=True, tracking_disable=True)
+        calls = super(TelephonyCall, quiet).create(vals_list).with_env(self.env)
         calls.filtered(lambda call: not call.partner_id and call.contact_number_e164)._match_partner()
         return calls
 
@@ -372,6 +417,45 @@ class TelephonyCall(models.Model):
             "end_date": fields.Datetime.to_string(self.end_date) if self.end_date else False,
             "display_name": self.display_name,
         }
+
+    @api.model
+    def _cron_schedule_callbacks(self, limit=500):
+        """Missed calls not called back within the company's delay get a "Call back" activity, once each:
+        for the user the call rang (or the company's call-back team, in turn), on the caller's contact when
+        known, else on the call itself."""
+        activity_type = self.env.ref("telephony.mail_activity_type_call_back")
+        now = fields.Datetime.now()
+        for company in self.env["res.company"].search([]):
+            due = self.search(
+                [
+                    ("company_id", "=", company.id),
+                    ("followup_scheduled", "=", False),
+                    ("start_date", "<=", now - timedelta(hours=company.telephony_followup_hours)),
+                    ("callback_pending", "=", True),
+                ],
+                limit=limit,
+                order="start_date, id",
+            )
+            team = company.telephony_followup_user_ids
+            for index, call in enumerate(due):
+                assignee = team[index % len(team)] if team else call.user_id or company._telephony_followup_fallback()
+                call._schedule_callback(activity_type, assignee)
+            due.followup_scheduled = True
+
+    def _schedule_callback(self, activity_type, user):
+        self.ensure_one()
+        record = self.partner_id or self
+        number = format_international(self.contact_number_e164) or self.caller_number
+        record.activity_schedule(
+            activity_type_id=activity_type.id,
+            summary=self.env._("Call back %(number)s", number=number),
+            note=self.env._(
+                "Missed call from %(number)s on %(date)s (UTC).",
+                number=number,
+                date=fields.Datetime.to_string(self.start_date),
+            ),
+            user_id=user.id,
+        )
 
     @api.model
     def _unanswered_state(self, cause):

@@ -1,0 +1,24 @@
+from odoo import fields, models
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    telephony_followup_hours = fields.Integer(
+        string="Call Back Within (Hours)",
+        default=2,
+        help="A missed call not called back within this many hours gets a call-back activity.",
+    )
+    telephony_followup_user_ids = fields.Many2many(
+        "res.users",
+        "res_company_telephony_followup_user_rel",
+        "company_id",
+        "user_id",
+        string="Call-Back Team",
+        help="Who calls missed callers back, in turn. Empty: the user the missed call rang.",
+    )
+
+    def _telephony_followup_fallback(self):
+        """Who calls back a missed call that rang nobody in particular (an incoming number routed to a room)."""
+        self.ensure_one()
+        return self.env.ref("base.user_admin", raise_if_not_found=False) or self.env.user

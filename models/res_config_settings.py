@@ -1,0 +1,8 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    telephony_followup_hours = fields.Integer(related="company_id.telephony_followup_hours", readonly=False)
+    telephony_followup_user_ids = fields.Many2many(related="company_id.telephony_followup_user_ids", readonly=False)
