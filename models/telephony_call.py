@@ -10,8 +10,8 @@ from odoo.tools.sql import create_index
 
 from ..pbx.conference import DTMF_EVENT
 from ..tools.ari_events import BUSY_CAUSES, caller_number, dialled_number, event_datetime, hangup_cause
-from .telephony_dashboard import callback_pending_sql
 from ..tools.phone import format_international, to_e164, to_e164_lenient
+from .telephony_dashboard import callback_pending_sql
 
 FAILURE_CAUSES = {1, 3, 27, 34, 38, 41, 42}  # unallocated number, no route, out of order, congestion, ...
 DIAL_PREFIX = "telephony-dial-"
