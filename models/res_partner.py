@@ -183,14 +183,16 @@ class ResPartner(models.Model):
         self.env.cr.execute(
             SQL(
                 """SELECT partner.id, partner.phone, partner.mobile, COALESCE(own.code, company_country.code)
-                     FROM res_partner partner
+                     FROM (SELECT id, phone, mobile, country_id, company_id
+                             FROM res_partner
+                            WHERE id > %s
+                         ORDER BY id
+                            LIMIT %s) partner
                 LEFT JOIN res_country own ON own.id = partner.country_id
                 LEFT JOIN res_company company ON company.id = partner.company_id
                 LEFT JOIN res_partner company_partner ON company_partner.id = company.partner_id
                 LEFT JOIN res_country company_country ON company_country.id = company_partner.country_id
-                    WHERE partner.id > %s
-                 ORDER BY partner.id
-                    LIMIT %s""",
+                 ORDER BY partner.id""",
                 last_id,
                 limit,
             )

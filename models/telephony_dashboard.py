@@ -1,4 +1,4 @@
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 import pytz
 from dateutil.relativedelta import relativedelta
@@ -267,13 +267,11 @@ class TelephonyDashboard(models.AbstractModel):
         )
         query.groupby = None
         grid = {(weekday, hour): count for weekday, hour, count in rows}
-        day_names = [day.strftime("%a") for day in (date(2024, 1, 1) + timedelta(days=offset) for offset in range(7))]
         return {
             "max": max(grid.values(), default=0),
             "rows": [
                 {
                     "weekday": weekday,
-                    "label": day_names[weekday - 1],
                     "cells": [grid.get((weekday, h), 0) for h in range(24)],
                 }
                 for weekday in range(1, 8)

@@ -17,3 +17,4 @@ from . import test_wizards
 from . import test_caller_matching
 from . import test_call_actions
 from . import test_webhook
+from . import test_dashboard

@@ -1,0 +1,165 @@
+import { Component, onWillStart, useState, useSubEnv } from "@odoo/owl";
+import { _t } from "@web/core/l10n/translation";
+import { registry } from "@web/core/registry";
+import { useService } from "@web/core/utils/hooks";
+import { useSetupAction } from "@web/search/action_hook";
+import { Layout } from "@web/search/layout";
+import { getDefaultConfig } from "@web/views/view";
+import { standardActionServiceProps } from "@web/webclient/actions/action_service";
+import { TelephonyBarChart } from "./bar_chart";
+
+const { Info } = luxon;
+const SERIES_COLORS = ["#28a745", "#dc3545", "#017e84", "#adb5bd"];
+
+/**
+ * The simplified call report (seed 003): clear figures and charts grouped in blocks, for a period,
+ * employees and teams. Every figure, bar and cell opens exactly the calls behind it.
+ */
+export class TelephonyDashboard extends Component {
+    static components = { Layout, TelephonyBarChart };
+    static props = { ...standardActionServiceProps };
+    static template = "telephony.Dashboard";
+
+    setup() {
+        useSubEnv({ config: { ...getDefaultConfig(), ...this.env.config } });
+        useSetupAction();
+        this.orm = useService("orm");
+        this.action = useService("action");
+        this.periods = [
+            { key: "today", label: _t("Today") },
+            { key: "week", label: _t("This week") },
+            { key: "month", label: _t("This month") },
+            { key: "quarter", label: _t("This quarter") },
+            { key: "custom", label: _t("Custom") },
+        ];
+        this.state = useState({ period: "month", dateFrom: "", dateTo: "", userId: "", departmentId: "", data: null });
+        onWillStart(() => this.load());
+    }
+
+    async load() {
+        const { period, dateFrom, dateTo, userId, departmentId } = this.state;
+        if (period === "custom" && !(dateFrom && dateTo)) {
+            return;
+        }
+        this.state.data = await this.orm.call("telephony.dashboard", "get_dashboard_data", [], {
+            period,
+            date_from: dateFrom || false,
+            date_to: dateTo || false,
+            user_ids: userId ? [Number(userId)] : [],
+            department_ids: departmentId ? [Number(departmentId)] : [],
+        });
+    }
+
+    setPeriod(key) {
+        this.state.period = key;
+        if (key === "custom" && this.state.data && !this.state.dateFrom) {
+            this.state.dateFrom = this.state.data.period.date_from;
+            this.state.dateTo = this.state.data.period.date_to;
+        }
+        return this.load();
+    }
+
+    onFilterChange(field, ev) {
+        this.state[field] = ev.target.value;
+        return this.load();
+    }
+
+    isSelected(field, id) {
+        return this.state[field] === String(id);
+    }
+
+    get kpis() {
+        return Object.fromEntries(this.state.data.kpis.map((kpi) => [kpi.key, kpi]));
+    }
+
+    get dayDatasets() {
+        return this.state.data.days.series.map((series, index) => ({
+            label: series.label,
+            data: series.values,
+            backgroundColor: SERIES_COLORS[index],
+            stack: series.key.startsWith("inbound") ? "inbound" : "outbound",
+        }));
+    }
+
+    get employeeDatasets() {
+        const employees = this.state.data.employees;
+        return [
+            { label: _t("Answered"), data: employees.map((e) => e.answered), backgroundColor: SERIES_COLORS[0] },
+            { label: _t("Missed"), data: employees.map((e) => e.missed), backgroundColor: SERIES_COLORS[1] },
+            {
+                label: _t("Other"),
+                data: employees.map((e) => e.total - e.answered - e.missed),
+                backgroundColor: SERIES_COLORS[3],
+            },
+        ];
+    }
+
+    formatValue(kpi) {
+        if (kpi.unit !== "duration") {
+            return String(kpi.value);
+        }
+        const minutes = Math.floor(kpi.value / 60);
+        return minutes ? `${minutes} min ${String(kpi.value % 60).padStart(2, "0")} s` : `${kpi.value} s`;
+    }
+
+    weekdayName(isoWeekday) {
+        return Info.weekdays("short")[isoWeekday - 1];
+    }
+
+    heatStyle(count) {
+        const max = this.state.data.heatmap.max || 1;
+        return `--o-telephony-heat: ${(count / max).toFixed(2)}`;
+    }
+
+    openCalls(domain, name) {
+        return this.action.doAction({
+            type: "ir.actions.act_window",
+            name: name || _t("Calls"),
+            res_model: "telephony.call",
+            views: [
+                [false, "list"],
+                [false, "form"],
+            ],
+            domain,
+        });
+    }
+
+    openDay(seriesIndex, dayIndex) {
+        const series = this.state.data.days.series[seriesIndex];
+        const day = this.state.data.days.labels[dayIndex];
+        return this.openCalls(series.domains[dayIndex], `${series.label} · ${day}`);
+    }
+
+    openEmployee(_seriesIndex, index) {
+        const employee = this.state.data.employees[index];
+        return this.openCalls(employee.domain, employee.name);
+    }
+
+    async openHeatCell(row, hour) {
+        const domain = await this.orm.call("telephony.dashboard", "get_heatmap_domain", [
+            this.state.data.domain,
+            row.weekday,
+            hour,
+        ]);
+        return this.openCalls(domain, `${this.weekdayName(row.weekday)} ${hour}:00`);
+    }
+
+    openFollowups() {
+        return this.action.doAction({
+            type: "ir.actions.act_window",
+            name: _t("Call-backs to do"),
+            res_model: "mail.activity",
+            views: [
+                [false, "list"],
+                [false, "form"],
+            ],
+            domain: this.state.data.followups_open.domain,
+        });
+    }
+
+    openReportPanel() {
+        return this.action.doAction("telephony.telephony_call_action_report_panel");
+    }
+}
+
+registry.category("actions").add("telephony_dashboard", TelephonyDashboard);
