@@ -2,9 +2,9 @@ from datetime import datetime, timedelta
 
 from freezegun import freeze_time
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 
 from .common import TelephonyCase
 
@@ -281,3 +281,47 @@ class TestCallBackFollowUp(TelephonyCase):
         self.assertEqual(dashboard.get_dashboard_data("today")["followups_open"]["count"], 0)
         self.env["telephony.call"]._cron_schedule_callbacks()
         self.assertEqual(dashboard.get_dashboard_data("today")["followups_open"]["count"], 1)
+
+
+@tagged("post_install", "-at_install")
+class TestStatisticsUi(HttpCase):
+    """Both report forms in a real browser, reached from the Statistics menu by the personal setting."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        pbx = cls.env["telephony.pbx"].create(
+            {"name": "Stats PBX", "ari_url": "http://127.0.0.1:9", "ari_password": "x"}
+        )
+        now = fields.Datetime.now()
+        for login, form in (("stats_simplified", "simplified"), ("stats_panel", "panel")):
+            user = cls.env["res.users"].create(
+                {
+                    "name": login.replace("_", " ").title(),
+                    "login": login,
+                    "password": f"{login}_pw",
+                    "groups_id": [Command.set([cls.env.ref("telephony.group_telephony_user").id])],
+                    "telephony_enabled": True,
+                    "telephony_report_form": form,
+                    "tz": "UTC",
+                }
+            )
+            for index, state in enumerate(("answered", "missed")):
+                cls.env["telephony.call"].create(
+                    {
+                        "pbx_id": pbx.id,
+                        "pbx_unique_id": f"{login}-{index}",
+                        "direction": "inbound",
+                        "state": state,
+                        "user_id": user.id,
+                        "caller_number": f"+3365550010{index}",
+                        "start_date": now - timedelta(minutes=10 + index),
+                        "end_date": now - timedelta(minutes=5),
+                    }
+                )
+
+    def test_simplified_report_form_opens_the_dashboard(self):
+        self.start_tour("/odoo", "telephony_statistics_simplified_tour", login="stats_simplified", timeout=120)
+
+    def test_report_panel_form_opens_the_pivot(self):
+        self.start_tour("/odoo", "telephony_statistics_panel_tour", login="stats_panel", timeout=120)
