@@ -71,7 +71,9 @@ def generate_rows(count, rng, country_ids):
         kind = rng.choices(formats, weights)[0]
         phone, e164, country_id = _typed(kind, 2 * index, country_ids)
         mobile = mobile_e164 = None
-        if rng.random() < MOBILE_SHARE:
+        # Contacts abroad keep to their own country's number: a French mobile typed in French national form
+        # on a Belgian contact would be read as Belgian, by people and by phonenumbers alike.
+        if country_id is None and rng.random() < MOBILE_SHARE:
             mobile, mobile_e164, _country = _typed(rng.choices(list(FRENCH_FORMATS))[0], 2 * index + 1, country_ids)
         yield (f"Contact {index}", phone, mobile, country_id, e164, mobile_e164, kind)
 

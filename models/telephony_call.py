@@ -11,12 +11,26 @@ from odoo.tools.sql import create_index
 from ..pbx.conference import DTMF_EVENT
 from ..tools.ari_events import BUSY_CAUSES, caller_number, dialled_number, event_datetime, hangup_cause
 from ..tools.phone import format_international, to_e164, to_e164_lenient
-from .telephony_dashboard import callback_pending_sql
 
 FAILURE_CAUSES = {1, 3, 27, 34, 38, 41, 42}  # unallocated number, no route, out of order, congestion, ...
 DIAL_PREFIX = "telephony-dial-"
+CALLBACK_FIELDS = {"state", "direction", "caller_number", "called_number", "start_date", "company_id"}
 DTMF_PATTERN = re.compile(r"[0-9*#]{1,32}")
 RING_SECONDS = 45
+
+
+def callback_pending_sql(alias):
+    """SQL condition: a missed inbound call from a known number with no later answered call with that
+    number, nor any later call placed to it (a call back attempt counts), in the same company."""
+    return SQL(
+        f"""{alias}.state = 'missed' AND {alias}.direction = 'inbound' AND {alias}.contact_number_e164 IS NOT NULL
+        AND NOT EXISTS (
+            SELECT 1 FROM telephony_call later
+             WHERE later.contact_number_e164 = {alias}.contact_number_e164
+               AND later.company_id = {alias}.company_id
+               AND later.start_date > {alias}.start_date
+               AND (later.state = 'answered' OR later.direction = 'outbound'))"""
+    )
 
 
 class TelephonyCall(models.Model):
@@ -73,8 +87,8 @@ class TelephonyCall(models.Model):
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company, index=True)
     callback_pending = fields.Boolean(
         string="Not Called Back",
-        compute="_compute_callback_pending",
-        search="_search_callback_pending",
+        readonly=True,
+        copy=False,
         help="A missed call from a known number with no later answered call with that number, nor a call placed to it.",
     )
     followup_scheduled = fields.Boolean(
@@ -96,23 +110,45 @@ class TelephonyCall(models.Model):
             where="contact_number_e164 IS NOT NULL",
         )
 
-    def _compute_callback_pending(self):
-        pending = set(self._callback_pending_ids(self.ids)) if self.ids else set()
-        for call in self:
-            call.callback_pending = call.id in pending
+    def _update_callback_pending(self):
+        """Keep "not called back" true to these calls: a call back (answered, or placed to the number)
+        clears the earlier missed calls of its number; a missed call is pending unless one came later.
+        Stored, so that the reports count it instead of looking every missed call's number up."""
+        if not self.ids:
+            return
+        self.flush_recordset(["state", "direction", "contact_number_e164", "start_date", "company_id"])
+        ids = tuple(self.ids)
+        self.env.cr.execute(
+            SQL(
+                """UPDATE telephony_call missed
+                      SET callback_pending = false
+                     FROM telephony_call back
+                    WHERE back.id IN %s
+                      AND (back.state = 'answered' OR back.direction = 'outbound')
+                      AND missed.callback_pending
+                      AND missed.contact_number_e164 = back.contact_number_e164
+                      AND missed.company_id = back.company_id
+                      AND missed.start_date < back.start_date""",
+                ids,
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                "UPDATE telephony_call SET callback_pending = (%s) WHERE id IN %s",
+                callback_pending_sql("telephony_call"),
+                ids,
+            )
+        )
+        self.invalidate_model(["callback_pending"])
 
-    def _search_callback_pending(self, operator, value):
-        if operator not in ("=", "!=") or not isinstance(value, bool):
-            raise UserError(self.env._("Search calls not called back with = True or = False."))
-        ids = self._callback_pending_ids()
-        return [("id", "in" if (operator == "=") == value else "not in", ids)]
-
-    def _callback_pending_ids(self, among=None):
-        query = SQL("SELECT id FROM telephony_call WHERE %s", callback_pending_sql("telephony_call"))
-        if among is not None:
-            query = SQL("%s AND id IN %s", query, tuple(among))
+    @api.model
+    def _recompute_callback_pending_all(self):
+        """Recompute "not called back" on the whole journal in one statement (upgrade, bulk imports)."""
         self.flush_model()
-        return [row[0] for row in self.env.execute_query(query)]
+        self.env.cr.execute(
+            SQL("UPDATE telephony_call SET callback_pending = (%s)", callback_pending_sql("telephony_call"))
+        )
+        self.invalidate_model(["callback_pending"])
 
     @api.depends("direction", "caller_number", "called_number", "company_id.country_id")
     def _compute_numbers_e164(self):
@@ -132,7 +168,14 @@ class TelephonyCall(models.Model):
         quiet = self.with_context(mail_create_nosubscribe=True, mail_create_nolog=True, tracking_disable=True)
         calls = super(TelephonyCall, quiet).create(vals_list).with_env(self.env)
         calls.filtered(lambda call: not call.partner_id and call.contact_number_e164)._match_partner()
+        calls._update_callback_pending()
         return calls
+
+    def write(self, vals):
+        result = super().write(vals)
+        if vals.keys() & CALLBACK_FIELDS:
+            self._update_callback_pending()
+        return result
 
     def _match_partner(self):
         """Link each call to the contact its outside number belongs to (see res.partner._telephony_match)."""

@@ -12,20 +12,6 @@ MAX_CUSTOM_DAYS = 366
 CALL = '"telephony_call"'
 
 
-def callback_pending_sql(alias=CALL):
-    """SQL condition: a missed inbound call from a known number with no later answered call with that
-    number, nor any later call placed to it (a call back attempt counts), in the same company."""
-    return SQL(
-        f"""{alias}.state = 'missed' AND {alias}.direction = 'inbound' AND {alias}.contact_number_e164 IS NOT NULL
-        AND NOT EXISTS (
-            SELECT 1 FROM telephony_call later
-             WHERE later.contact_number_e164 = {alias}.contact_number_e164
-               AND later.company_id = {alias}.company_id
-               AND later.start_date > {alias}.start_date
-               AND (later.state = 'answered' OR later.direction = 'outbound'))"""
-    )
-
-
 class TelephonyDashboard(models.AbstractModel):
     """The simplified call report: figures aggregated in SQL on the calls the user may read (record
     rules and companies apply), each with the domain of exactly the calls behind it."""
@@ -54,6 +40,12 @@ class TelephonyDashboard(models.AbstractModel):
         if department_ids:
             domain.append(("employee_id.department_id", "in", [int(dept) for dept in department_ids]))
         query = self.env["telephony.call"]._search(domain)
+        # PostgreSQL's JIT compiles this aggregation for longer than it runs (240 ms of 290 ms on 100,000
+        # calls), and the default 4 MB of work memory sends a year's grouping sets to disk: both set for the
+        # rest of this read-only request's transaction.
+        self.env.cr.execute("SET LOCAL jit = off")
+        self.env.cr.execute("SET LOCAL work_mem = '64MB'")
+        sets = self._aggregate(query, tz)
         return {
             "period": {
                 "key": period,
@@ -61,11 +53,11 @@ class TelephonyDashboard(models.AbstractModel):
                 "date_to": fields.Date.to_string(last_day),
             },
             "domain": domain,
-            "kpis": self._kpis(query, domain),
-            "days": self._days(query, domain, first_day, last_day, tz),
-            "employees": self._employees(query, domain),
-            "heatmap": self._heatmap(query, tz),
-            "conferences": self._conferences(query, domain),
+            "kpis": self._kpis(sets["total"], domain),
+            "days": self._days(sets["day"], domain, first_day, last_day, tz),
+            "employees": self._employees(sets["user"], domain),
+            "heatmap": self._heatmap(sets["heat"]),
+            "conferences": self._conferences(sets["room"], domain),
             "followups_open": self._open_followups(user_ids),
             "filters": self._filter_options(),
         }
@@ -134,75 +126,102 @@ class TelephonyDashboard(models.AbstractModel):
         midnight = tz.localize(datetime.combine(day, time.min)).astimezone(pytz.utc).replace(tzinfo=None)
         return fields.Datetime.to_string(midnight)
 
-    def _kpis(self, query, domain):
-        missed_open = callback_pending_sql()
-        row = self.env.execute_query(
-            query.select(
-                SQL(
-                    f"""COUNT(*),
-                    COUNT(*) FILTER (WHERE {CALL}.direction = 'inbound'),
-                    COUNT(*) FILTER (WHERE {CALL}.direction = 'outbound'),
-                    COUNT(*) FILTER (WHERE {CALL}.state = 'answered'),
-                    COUNT(*) FILTER (WHERE {CALL}.state = 'missed'),
-                    COUNT(*) FILTER (WHERE %s),
-                    AVG({CALL}.ring_seconds) FILTER (WHERE {CALL}.ring_seconds > 0),
-                    MAX({CALL}.ring_seconds),
-                    AVG({CALL}.talk_seconds) FILTER (WHERE {CALL}.state = 'answered'),
-                    COUNT(*) FILTER (WHERE {CALL}.direction = 'inbound' AND {CALL}.partner_id IS NOT NULL),
-                    COUNT(*) FILTER (WHERE {CALL}.direction = 'inbound' AND {CALL}.partner_id IS NULL
-                                       AND {CALL}.contact_number_e164 IS NOT NULL)""",
-                    missed_open,
-                )
+    def _aggregate(self, query, tz):
+        """Every figure in one scan of the period's calls: one grouping set per block of the dashboard.
+
+        Returns {set name: [row dict, ...]}: "total" (one row), "day" (local day, direction, answered),
+        "user", "heat" (ISO weekday, local hour) and "room" (conference).
+        """
+        local = SQL(f"({CALL}.start_date AT TIME ZONE 'UTC' AT TIME ZONE %s)", tz.zone)
+        calls = query.select(
+            SQL("%s::date AS day", local),
+            SQL("EXTRACT(ISODOW FROM %s)::int AS weekday", local),
+            SQL("EXTRACT(HOUR FROM %s)::int AS hour", local),
+            SQL(f"{CALL}.direction, {CALL}.state = 'answered' AS answered, {CALL}.state = 'missed' AS missed"),
+            SQL(f"{CALL}.user_id, {CALL}.conference_id, {CALL}.ring_seconds, {CALL}.talk_seconds"),
+            SQL(f"{CALL}.partner_id IS NOT NULL AS known, {CALL}.contact_number_e164 IS NOT NULL AS has_number"),
+            SQL(f"{CALL}.callback_pending AS pending"),
+        )
+        rows = self.env.execute_query_dict(
+            SQL(
+                """WITH calls AS (%s)
+                SELECT GROUPING(day, direction, answered) = 0 AS by_day, GROUPING(user_id) = 0 AS by_user,
+                       GROUPING(weekday, hour) = 0 AS by_heat, GROUPING(conference_id) = 0 AS by_room,
+                       day, direction, answered, user_id, weekday, hour, conference_id,
+                       COUNT(*) AS total,
+                       COUNT(*) FILTER (WHERE direction = 'inbound') AS inbound,
+                       COUNT(*) FILTER (WHERE direction = 'outbound') AS outbound,
+                       COUNT(*) FILTER (WHERE answered) AS answered_count,
+                       COUNT(*) FILTER (WHERE missed) AS missed_count,
+                       COUNT(*) FILTER (WHERE pending) AS pending,
+                       AVG(ring_seconds) FILTER (WHERE ring_seconds > 0) AS ring_avg,
+                       MAX(ring_seconds) AS ring_max,
+                       AVG(talk_seconds) FILTER (WHERE answered) AS talk_avg,
+                       COALESCE(SUM(talk_seconds), 0) AS talk_sum,
+                       COUNT(*) FILTER (WHERE direction = 'inbound' AND known) AS known,
+                       COUNT(*) FILTER (WHERE direction = 'inbound' AND NOT known AND has_number) AS unknown
+                  FROM calls
+              GROUP BY GROUPING SETS ((), (day, direction, answered), (user_id), (weekday, hour), (conference_id))""",
+                calls,
             )
-        )[0]
-        total, inbound, outbound, answered, missed, pending, ring_avg, ring_max, talk_avg, known, unknown = row
+        )
+        sets = {"total": [], "day": [], "user": [], "heat": [], "room": []}
+        for row in rows:
+            name = next(
+                (
+                    name
+                    for name, flag in (("day", "by_day"), ("user", "by_user"), ("heat", "by_heat"), ("room", "by_room"))
+                    if row[flag]
+                ),
+                "total",
+            )
+            sets[name].append(row)
+        return sets
+
+    def _kpis(self, totals, domain):
+        row = totals[0] if totals else {}
+        ring_max = row.get("ring_max") or 0
         _ = self.env._
+        inbound = [*domain, ("direction", "=", "inbound")]
         return [
-            _kpi("total", _("Calls"), total, domain),
-            _kpi("inbound", _("Inbound"), inbound, [*domain, ("direction", "=", "inbound")]),
-            _kpi("outbound", _("Outbound"), outbound, [*domain, ("direction", "=", "outbound")]),
-            _kpi("answered", _("Answered"), answered, [*domain, ("state", "=", "answered")]),
-            _kpi("missed", _("Missed"), missed, [*domain, ("state", "=", "missed")]),
-            _kpi("missed_open", _("Missed, not called back"), pending, [*domain, ("callback_pending", "=", True)]),
-            _kpi("ring_avg", _("Average ring time"), _round(ring_avg), [*domain, ("ring_seconds", ">", 0)], "duration"),
+            _kpi("total", _("Calls"), row.get("total"), domain),
+            _kpi("inbound", _("Inbound"), row.get("inbound"), inbound),
+            _kpi("outbound", _("Outbound"), row.get("outbound"), [*domain, ("direction", "=", "outbound")]),
+            _kpi("answered", _("Answered"), row.get("answered_count"), [*domain, ("state", "=", "answered")]),
+            _kpi("missed", _("Missed"), row.get("missed_count"), [*domain, ("state", "=", "missed")]),
             _kpi(
-                "ring_max",
-                _("Longest ring time"),
-                ring_max or 0,
-                [*domain, ("ring_seconds", "=", ring_max or 0)],
+                "missed_open",
+                _("Missed, not called back"),
+                row.get("pending"),
+                [*domain, ("callback_pending", "=", True)],
+            ),
+            _kpi(
+                "ring_avg",
+                _("Average ring time"),
+                _round(row.get("ring_avg")),
+                [*domain, ("ring_seconds", ">", 0)],
                 "duration",
             ),
+            _kpi("ring_max", _("Longest ring time"), ring_max, [*domain, ("ring_seconds", "=", ring_max)], "duration"),
             _kpi(
-                "talk_avg", _("Average talk time"), _round(talk_avg), [*domain, ("state", "=", "answered")], "duration"
+                "talk_avg",
+                _("Average talk time"),
+                _round(row.get("talk_avg")),
+                [*domain, ("state", "=", "answered")],
+                "duration",
             ),
-            _kpi(
-                "known",
-                _("Known callers"),
-                known,
-                [*domain, ("direction", "=", "inbound"), ("partner_id", "!=", False)],
-            ),
+            _kpi("known", _("Known callers"), row.get("known"), [*inbound, ("partner_id", "!=", False)]),
             _kpi(
                 "unknown",
                 _("Unknown callers"),
-                unknown,
-                [
-                    *domain,
-                    ("direction", "=", "inbound"),
-                    ("partner_id", "=", False),
-                    ("contact_number_e164", "!=", False),
-                ],
+                row.get("unknown"),
+                [*inbound, ("partner_id", "=", False), ("contact_number_e164", "!=", False)],
             ),
         ]
 
-    def _days(self, query, domain, first_day, last_day, tz):
+    def _days(self, day_rows, domain, first_day, last_day, tz):
         """Calls per local day: inbound answered / missed, outbound answered / not answered."""
-        local_day = SQL(f"(({CALL}.start_date AT TIME ZONE 'UTC' AT TIME ZONE %s)::date)", tz.zone)
-        query.groupby = SQL("1, 2, 3")
-        rows = self.env.execute_query(
-            query.select(local_day, SQL(f"{CALL}.direction"), SQL(f"{CALL}.state = 'answered'"), SQL("COUNT(*)"))
-        )
-        query.groupby = None
-        counts = {(day, direction, answered): count for day, direction, answered, count in rows}
+        counts = {(row["day"], row["direction"], row["answered"]): row["total"] for row in day_rows}
         days = [first_day + timedelta(days=offset) for offset in range((last_day - first_day).days + 1)]
         _ = self.env._
         series = []
@@ -229,67 +248,41 @@ class TelephonyDashboard(models.AbstractModel):
         start, end = self._utc_bounds(day, day, tz)
         return [("start_date", ">=", start), ("start_date", "<", end)]
 
-    def _employees(self, query, domain):
-        query.groupby = SQL("1")
-        rows = self.env.execute_query(
-            query.select(
-                SQL(f"{CALL}.user_id"),
-                SQL("COUNT(*)"),
-                SQL(f"COUNT(*) FILTER (WHERE {CALL}.state = 'answered')"),
-                SQL(f"COUNT(*) FILTER (WHERE {CALL}.state = 'missed')"),
-                SQL(f"COALESCE(SUM({CALL}.talk_seconds), 0)"),
-            )
-        )
-        query.groupby = None
-        rows.sort(key=lambda row: (-row[1], row[0] or 0))
-        users = self.env["res.users"].sudo().browse([row[0] for row in rows if row[0]])
-        names = {user.id: user.name for user in users}
+    def _employees(self, user_rows, domain):
+        user_rows = sorted(user_rows, key=lambda row: (-row["total"], row["user_id"] or 0))
+        names = {
+            user.id: user.name
+            for user in self.env["res.users"].sudo().browse([row["user_id"] for row in user_rows if row["user_id"]])
+        }
         return [
             {
-                "user_id": user_id or False,
-                "name": names.get(user_id) or self.env._("Nobody"),
-                "total": total,
-                "answered": answered,
-                "missed": missed,
-                "talk_seconds": talk,
-                "domain": [*domain, ("user_id", "=", user_id or False)],
+                "user_id": row["user_id"] or False,
+                "name": names.get(row["user_id"]) or self.env._("Nobody"),
+                "total": row["total"],
+                "answered": row["answered_count"],
+                "missed": row["missed_count"],
+                "talk_seconds": row["talk_sum"],
+                "domain": [*domain, ("user_id", "=", row["user_id"] or False)],
             }
-            for user_id, total, answered, missed, talk in rows
+            for row in user_rows
         ]
 
-    def _heatmap(self, query, tz):
-        local = SQL(f"({CALL}.start_date AT TIME ZONE 'UTC' AT TIME ZONE %s)", tz.zone)
-        query.groupby = SQL("1, 2")
-        rows = self.env.execute_query(
-            query.select(
-                SQL("EXTRACT(ISODOW FROM %s)::int", local), SQL("EXTRACT(HOUR FROM %s)::int", local), SQL("COUNT(*)")
-            )
-        )
-        query.groupby = None
-        grid = {(weekday, hour): count for weekday, hour, count in rows}
+    def _heatmap(self, heat_rows):
+        grid = {(row["weekday"], row["hour"]): row["total"] for row in heat_rows}
         return {
             "max": max(grid.values(), default=0),
             "rows": [
-                {
-                    "weekday": weekday,
-                    "cells": [grid.get((weekday, h), 0) for h in range(24)],
-                }
+                {"weekday": weekday, "cells": [grid.get((weekday, hour), 0) for hour in range(24)]}
                 for weekday in range(1, 8)
             ],
         }
 
-    def _conferences(self, query, domain):
-        rooms, participants, talk = self.env.execute_query(
-            query.select(
-                SQL(f"COUNT(DISTINCT {CALL}.conference_id)"),
-                SQL(f"COUNT({CALL}.conference_id)"),
-                SQL(f"COALESCE(SUM({CALL}.talk_seconds) FILTER (WHERE {CALL}.conference_id IS NOT NULL), 0)"),
-            )
-        )[0]
+    def _conferences(self, room_rows, domain):
+        rooms = [row for row in room_rows if row["conference_id"]]
         return {
-            "rooms": rooms,
-            "participants": participants,
-            "minutes": round(talk / 60),
+            "rooms": len(rooms),
+            "participants": sum(row["total"] for row in rooms),
+            "minutes": round(sum(row["talk_sum"] for row in rooms) / 60),
             "domain": [*domain, ("conference_id", "!=", False)],
         }
 

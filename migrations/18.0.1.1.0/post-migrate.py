@@ -5,4 +5,6 @@ def migrate(cr, version):
     """Databases that had the addon before caller matching: fill the partners' E.164 numbers."""
     env = api.Environment(cr, SUPERUSER_ID, {})
     env["res.partner"]._telephony_recompute_numbers()
-    env["telephony.call"].search([("partner_id", "=", False), ("contact_number_e164", "!=", False)])._match_partner()
+    calls = env["telephony.call"]
+    calls.search([("partner_id", "=", False), ("contact_number_e164", "!=", False)])._match_partner()
+    calls._recompute_callback_pending_all()
