@@ -288,10 +288,10 @@ class TelephonyDashboard(models.AbstractModel):
 
     def _open_followups(self, user_ids):
         domain = [("activity_type_id", "=", self.env.ref("telephony.mail_activity_type_call_back").id)]
-        if user_ids:
-            domain.append(("user_id", "in", [int(user_id) for user_id in user_ids]))
-        elif not self.env.user.has_group("telephony.group_telephony_manager"):
+        if not self.env.user.has_group("telephony.group_telephony_manager"):
             domain.append(("user_id", "=", self.env.uid))
+        elif user_ids:
+            domain.append(("user_id", "in", [int(user_id) for user_id in user_ids]))
         return {"count": self.env["mail.activity"].search_count(domain), "domain": domain}
 
     def _filter_options(self):
