@@ -49,13 +49,14 @@ def fill_journal(env, rows):
         INSERT INTO telephony_call (pbx_id, pbx_unique_id, company_id, user_id, direction, state, caller_number,
                                     called_number, caller_number_e164, called_number_e164, contact_number_e164,
                                     conference_id, start_date, answer_date, end_date, ring_seconds, talk_seconds,
-                                    followup_scheduled, create_date, write_date, create_uid, write_uid)
+                                    followup_scheduled, callback_pending, create_date, write_date, create_uid,
+                                    write_uid)
         SELECT %(pbx)s, 'bench-' || n, %(company)s, (%(users)s::int[])[1 + n %% %(user_count)s],
                kind.direction, kind.state, kind.number, kind.extension, kind.number, NULL, kind.number,
                CASE WHEN n %% 17 = 0 THEN %(room)s END,
                kind.start_date, CASE WHEN kind.state = 'answered' THEN kind.start_date + kind.ring END,
                kind.start_date + kind.ring + kind.talk, EXTRACT(EPOCH FROM kind.ring)::int,
-               EXTRACT(EPOCH FROM kind.talk)::int, false, now(), now(), 1, 1
+               EXTRACT(EPOCH FROM kind.talk)::int, false, false, now(), now(), 1, 1
           FROM generate_series(1, %(rows)s) AS n,
        LATERAL (SELECT CASE WHEN n %% 10 < 6 THEN 'inbound' ELSE 'outbound' END AS direction,
                        CASE WHEN n %% 10 IN (0, 3) THEN 'missed' WHEN n %% 29 = 0 THEN 'busy' ELSE 'answered' END

@@ -132,23 +132,27 @@ class TelephonyCall(models.Model):
                 ids,
             )
         )
-        self.env.cr.execute(
-            SQL(
-                "UPDATE telephony_call SET callback_pending = (%s) WHERE id IN %s",
-                callback_pending_sql("telephony_call"),
-                ids,
-            )
-        )
+        self.env.cr.execute(self._set_callback_pending_sql(SQL("id IN %s", ids)))
         self.invalidate_model(["callback_pending"])
 
     @api.model
     def _recompute_callback_pending_all(self):
         """Recompute "not called back" on the whole journal in one statement (upgrade, bulk imports)."""
         self.flush_model()
-        self.env.cr.execute(
-            SQL("UPDATE telephony_call SET callback_pending = (%s)", callback_pending_sql("telephony_call"))
-        )
+        self.env.cr.execute(self._set_callback_pending_sql(SQL("TRUE")))
         self.invalidate_model(["callback_pending"])
+
+    @api.model
+    def _set_callback_pending_sql(self, where):
+        # Only the rows whose flag changes are written: rewriting a million rows to store the same value is
+        # what made a full recompute slow.
+        pending = SQL("COALESCE((%s), false)", callback_pending_sql("telephony_call"))
+        return SQL(
+            "UPDATE telephony_call SET callback_pending = %s WHERE %s AND callback_pending IS DISTINCT FROM %s",
+            pending,
+            where,
+            pending,
+        )
 
     @api.depends("direction", "caller_number", "called_number", "company_id.country_id")
     def _compute_numbers_e164(self):
