@@ -139,6 +139,9 @@ class TelephonyCall(models.Model):
     def _recompute_callback_pending_all(self):
         """Recompute "not called back" on the whole journal in one statement (upgrade, bulk imports)."""
         self.flush_model()
+        # Fresh statistics first: after a bulk load, the planner would otherwise scan the whole journal for
+        # every missed call instead of using the (number, start) index.
+        self.env.cr.execute("ANALYZE telephony_call")
         self.env.cr.execute(self._set_callback_pending_sql(SQL("TRUE")))
         self.invalidate_model(["callback_pending"])
 
