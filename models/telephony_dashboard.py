@@ -181,39 +181,44 @@ class TelephonyDashboard(models.AbstractModel):
     def _kpis(self, totals, domain):
         row = totals[0] if totals else {}
         ring_max = row.get("ring_max") or 0
-        _ = self.env._
         inbound = [*domain, ("direction", "=", "inbound")]
         return [
-            _kpi("total", _("Calls"), row.get("total"), domain),
-            _kpi("inbound", _("Inbound"), row.get("inbound"), inbound),
-            _kpi("outbound", _("Outbound"), row.get("outbound"), [*domain, ("direction", "=", "outbound")]),
-            _kpi("answered", _("Answered"), row.get("answered_count"), [*domain, ("state", "=", "answered")]),
-            _kpi("missed", _("Missed"), row.get("missed_count"), [*domain, ("state", "=", "missed")]),
+            _kpi("total", self.env._("Calls"), row.get("total"), domain),
+            _kpi("inbound", self.env._("Inbound"), row.get("inbound"), inbound),
+            _kpi("outbound", self.env._("Outbound"), row.get("outbound"), [*domain, ("direction", "=", "outbound")]),
+            _kpi("answered", self.env._("Answered"), row.get("answered_count"), [*domain, ("state", "=", "answered")]),
+            _kpi("missed", self.env._("Missed"), row.get("missed_count"), [*domain, ("state", "=", "missed")]),
             _kpi(
                 "missed_open",
-                _("Missed, not called back"),
+                self.env._("Missed, not called back"),
                 row.get("pending"),
                 [*domain, ("callback_pending", "=", True)],
             ),
             _kpi(
                 "ring_avg",
-                _("Average ring time"),
+                self.env._("Average ring time"),
                 _round(row.get("ring_avg")),
                 [*domain, ("ring_seconds", ">", 0)],
                 "duration",
             ),
-            _kpi("ring_max", _("Longest ring time"), ring_max, [*domain, ("ring_seconds", "=", ring_max)], "duration"),
+            _kpi(
+                "ring_max",
+                self.env._("Longest ring time"),
+                ring_max,
+                [*domain, ("ring_seconds", "=", ring_max)],
+                "duration",
+            ),
             _kpi(
                 "talk_avg",
-                _("Average talk time"),
+                self.env._("Average talk time"),
                 _round(row.get("talk_avg")),
                 [*domain, ("state", "=", "answered")],
                 "duration",
             ),
-            _kpi("known", _("Known callers"), row.get("known"), [*inbound, ("partner_id", "!=", False)]),
+            _kpi("known", self.env._("Known callers"), row.get("known"), [*inbound, ("partner_id", "!=", False)]),
             _kpi(
                 "unknown",
-                _("Unknown callers"),
+                self.env._("Unknown callers"),
                 row.get("unknown"),
                 [*inbound, ("partner_id", "=", False), ("contact_number_e164", "!=", False)],
             ),
@@ -223,13 +228,12 @@ class TelephonyDashboard(models.AbstractModel):
         """Calls per local day: inbound answered / missed, outbound answered / not answered."""
         counts = {(row["day"], row["direction"], row["answered"]): row["total"] for row in day_rows}
         days = [first_day + timedelta(days=offset) for offset in range((last_day - first_day).days + 1)]
-        _ = self.env._
         series = []
         for key, label, direction, answered in (
-            ("inbound_answered", _("Inbound answered"), "inbound", True),
-            ("inbound_missed", _("Inbound not answered"), "inbound", False),
-            ("outbound_answered", _("Outbound answered"), "outbound", True),
-            ("outbound_unanswered", _("Outbound not answered"), "outbound", False),
+            ("inbound_answered", self.env._("Inbound answered"), "inbound", True),
+            ("inbound_missed", self.env._("Inbound not answered"), "inbound", False),
+            ("outbound_answered", self.env._("Outbound answered"), "outbound", True),
+            ("outbound_unanswered", self.env._("Outbound not answered"), "outbound", False),
         ):
             state = [("state", "=", "answered")] if answered else [("state", "!=", "answered")]
             series.append(
