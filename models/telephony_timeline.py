@@ -114,13 +114,18 @@ class TelephonyTimeline(models.AbstractModel):
             "note": lambda n: self._message_items(partner, n, internal=True),
             "activity": lambda n: self._activity_items(partner, n),
         }
-        if "crm.lead" in self.env:
+        # Leads, orders and invoices join the feed when their app is installed and the user may read them.
+        if self._readable("crm.lead"):
             sources["lead"] = lambda n: self._lead_items(scope, n)
-        if "sale.order" in self.env:
+        if self._readable("sale.order"):
             sources["sale_order"] = lambda n: self._sale_order_items(scope, n)
-        if "account.move" in self.env:
+        if self._readable("account.move"):
             sources["invoice"] = lambda n: self._invoice_items(scope, n)
         return sources
+
+    @api.model
+    def _readable(self, model):
+        return model in self.env and self.env[model].has_access("read")
 
     @api.model
     def _partner_header(self, partner):

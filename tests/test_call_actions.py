@@ -225,6 +225,16 @@ class TestTimeline(TelephonyCase):
         with self.assertRaises(AccessError):
             self._feed(self.plain_user, partner_id=self.client.id)
 
+    def test_apps_join_the_feed_only_for_users_who_may_read_them(self):
+        if "crm.lead" not in self.env:
+            self.skipTest("CRM is not installed in this database")
+        lead = self.env["crm.lead"].create({"name": "Big deal", "partner_id": self.contact.id})
+        kinds = [kind["key"] for kind in self._feed(self.user_anna, partner_id=self.client.id)["kinds"]]
+        self.assertNotIn("lead", kinds, "Anna has no Sales rights")
+        self.user_anna.write({"groups_id": [Command.link(self.env.ref("sales_team.group_sale_salesman_all_leads").id)]})
+        feed = self._feed(self.user_anna, partner_id=self.client.id, kinds=["lead"])
+        self.assertEqual([(item["kind"], item["res_id"]) for item in feed["items"]], [("lead", lead.id)])
+
     def test_raw_number_timeline_lists_the_calls_from_it(self):
         self._new_call("t-5", self.user_anna, caller_number="+33 6 55 55 55 01", start_date=datetime(2026, 5, 1, 9))
         self._new_call("t-6", self.user_anna, caller_number="06 55 55 55 01", start_date=datetime(2026, 5, 2, 9))
