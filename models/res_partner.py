@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 from odoo.tools.sql import column_exists, create_column
 
+from ..tools.groups import USER_GROUP
 from ..tools.phone import to_e164_lenient
 
 NUMBER_FIELDS = {"phone": "phone_e164", "mobile": "mobile_e164"}
@@ -27,9 +28,7 @@ class ResPartner(models.Model):
         copy=False,
         help="The mobile in E.164, which incoming calls are matched on; empty when the mobile cannot be read.",
     )
-    telephony_call_count = fields.Integer(
-        string="Calls", compute="_compute_telephony_call_count", groups="telephony.group_telephony_user"
-    )
+    telephony_call_count = fields.Integer(string="Calls", compute="_compute_telephony_call_count", groups=USER_GROUP)
 
     def _auto_init(self):
         # Created before the ORM sees them so that installing on a large contact book does not compute

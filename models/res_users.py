@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-MANAGER_GROUP = "telephony.group_telephony_manager"
+from ..tools.groups import MANAGER_GROUP
 
 TELEPHONY_SELF_WRITEABLE_FIELDS = [
     "telephony_enabled",
@@ -60,6 +60,16 @@ class ResUsers(models.Model):
     _sql_constraints = [
         ("telephony_extension_uniq", "UNIQUE(telephony_extension)", "Two users cannot share an internal extension."),
     ]
+
+    @api.model
+    def _telephony_user_with_extension(self, extension, company):
+        """The user of ``company`` whose extension is ``extension``: the one place that answers who an
+        extension rings, so that a PBX never reaches a user of another company."""
+        if not extension or not str(extension).isdigit():
+            return self.browse()
+        return self.sudo().search(
+            [("telephony_extension", "=", extension), ("company_ids", "in", company.ids)], limit=1
+        )
 
     @api.model
     def _selection_telephony_call_actions(self):

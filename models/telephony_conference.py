@@ -5,15 +5,13 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..pbx.ari import PbxError
-from ..pbx.conference import Room
+from ..pbx.conference import RING_SECONDS, Room
+from ..tools.groups import MANAGER_GROUP, USER_GROUP
 from ..tools.phone import to_e164
 from .telephony_extension_mixin import EXTENSION_PATTERN
 
 ACCESS_CODE_PATTERN = re.compile(r"\d{3,10}")
 CONFERENCE_CALLER_NAME = "Conference"
-RING_SECONDS = 45
-MANAGER_GROUP = "telephony.group_telephony_manager"
-USER_GROUP = "telephony.group_telephony_user"
 
 
 class TelephonyConference(models.Model):
@@ -292,7 +290,7 @@ class TelephonyConference(models.Model):
             )
         number = number.strip()
         if EXTENSION_PATTERN.fullmatch(number):
-            owner = self.env["res.users"].sudo().search([("telephony_extension", "=", number)], limit=1)
+            owner = self.env["res.users"]._telephony_user_with_extension(number, self.company_id)
             values.setdefault("user_id", owner.id)
             return number, True, values
         e164 = to_e164(number, self.company_id.country_id.code)

@@ -88,14 +88,14 @@ class TelephonyConferenceParticipant(models.Model):
         """A caller who dialled into ``conference`` shows up as a participant (a user placing the call
         from Odoo is known by the call, since their phone shows the number they dialled)."""
         number = call.caller_number if call else caller_number(event)
-        user = self.env["res.users"].sudo().search([("telephony_extension", "=", number)], limit=1) if number else None
+        user = self.env["res.users"]._telephony_user_with_extension(number, conference.company_id)
         return self.create(
             {
                 "conference_id": conference.id,
                 "channel_id": event["channel"]["id"],
                 "number": number,
-                "user_id": user.id if user else False,
-                "employee_id": user.employee_id.id if user else False,
+                "user_id": user.id,
+                "employee_id": user.employee_id.id,
                 "is_administrator": bool(user) and user == conference.administrator_id,
                 "state": state,
                 "join_date": event_datetime(event) if state == "joined" else False,

@@ -7,6 +7,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
+from ..tools.groups import MANAGER_GROUP, USER_GROUP
+
 PERIODS = ("today", "week", "month", "quarter", "custom")
 MAX_CUSTOM_DAYS = 366
 CALL = '"telephony_call"'
@@ -75,7 +77,7 @@ class TelephonyDashboard(models.AbstractModel):
 
     def _check_dashboard_access(self):
         user = self.env.user
-        if not user.has_group("telephony.group_telephony_user") or not user.telephony_enabled:
+        if not user.has_group(USER_GROUP) or not user.telephony_enabled:
             raise AccessError(
                 self.env._(
                     "Statistics are for users who make and receive calls from Odoo (My Preferences › Telephony)."
@@ -292,14 +294,14 @@ class TelephonyDashboard(models.AbstractModel):
 
     def _open_followups(self, user_ids):
         domain = [("activity_type_id", "=", self.env.ref("telephony.mail_activity_type_call_back").id)]
-        if not self.env.user.has_group("telephony.group_telephony_manager"):
+        if not self.env.user.has_group(MANAGER_GROUP):
             domain.append(("user_id", "=", self.env.uid))
         elif user_ids:
             domain.append(("user_id", "in", [int(user_id) for user_id in user_ids]))
         return {"count": self.env["mail.activity"].search_count(domain), "domain": domain}
 
     def _filter_options(self):
-        if not self.env.user.has_group("telephony.group_telephony_manager"):
+        if not self.env.user.has_group(MANAGER_GROUP):
             return {"users": [], "departments": []}
         users = self.env["res.users"].search(
             [("telephony_extension", "!=", False), ("share", "=", False), ("company_ids", "in", self.env.companies.ids)]

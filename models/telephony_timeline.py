@@ -5,6 +5,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import html2plaintext
 
+from ..tools.groups import USER_GROUP
 from ..tools.phone import format_international, guess_origin, to_e164_lenient
 
 PAGE_SIZE = 30
@@ -52,7 +53,7 @@ class TelephonyTimeline(models.AbstractModel):
     def get_feed(self, partner_id=False, number=False, kinds=None, offset=0, limit=PAGE_SIZE):
         """One page of the timeline of a partner (and its contacts) or, for an unknown caller, of a
         raw number (its calls). ``kinds`` keeps only those kinds of items (see :meth:`_sources`)."""
-        if not self.env.user.has_group("telephony.group_telephony_user"):
+        if not self.env.user.has_group(USER_GROUP):
             raise AccessError(self.env._("The client timeline is for telephony users."))
         offset = max(0, int(offset))
         limit = min(max(1, int(limit)), MAX_PAGE_SIZE)

@@ -33,6 +33,7 @@ WAITING_EVENT = "TelephonyParticipantWaiting"
 DTMF_EVENT = "TelephonyDtmf"  # user event: keys typed in Odoo for a channel, as if typed on its phone
 PEER_SUFFIX = "-peer"
 END_EVENTS = ("StasisEnd", "ChannelDestroyed")
+RING_SECONDS = 45  # how long a phone the PBX calls for us rings before we give up
 
 
 @dataclass
@@ -75,7 +76,7 @@ class RoomState:
 
 
 class CallRouter:
-    def __init__(self, client, route, report=None, room_for_key=None, ring_seconds=45):
+    def __init__(self, client, route, report=None, room_for_key=None, ring_seconds=RING_SECONDS):
         self.client = client
         self.route = route
         self.report = report or (lambda event: None)

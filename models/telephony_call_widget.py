@@ -1,0 +1,134 @@
+"""What the VoIP widget asks the journal: its state, suggestions while typing, and the caller card."""
+
+from odoo import api, models
+
+from ..tools.groups import USER_GROUP
+from ..tools.phone import format_international
+
+
+class TelephonyCall(models.Model):
+    _inherit = "telephony.call"
+
+    @api.model
+    def telephony_widget_data(self):
+        """What the VoIP widget shows when it opens: my settings, my live call and my last calls."""
+        user = self.env.user
+        if not user.has_group(USER_GROUP):
+            return {"enabled": False, "extension": "", "live_call": False, "recent_calls": []}
+        recent = self.search([("user_id", "=", user.id)], limit=8)
+        live = self.search([("user_id", "=", user.id), ("end_date", "=", False)], limit=1)
+        return {
+            "enabled": user.telephony_enabled,
+            "extension": user.telephony_extension or "",
+            "live_call": live._telephony_payload() if live else False,
+            "recent_calls": [call._telephony_payload() for call in recent],
+        }
+
+    @api.model
+    def telephony_search_targets(self, term, limit=8):
+        """Who the widget suggests while a number is typed: rooms, colleagues and contacts I can see,
+        each with the number the PBX would dial."""
+        term = (term or "").strip()
+        if len(term) < 2:
+            return []
+        suggestions = []
+        for room in self.env["telephony.conference"].search(
+            [("kind", "=", "room"), "|", ("name", "ilike", term), ("extension", "=like", f"{term}%")], limit=limit
+        ):
+            suggestions.append({"kind": "room", "label": room.name, "number": room.extension})
+        for employee in self.env["hr.employee.public"].search(
+            ["|", ("name", "ilike", term), ("work_phone", "ilike", term)], limit=limit
+        ):
+            if number := employee._telephony_number():
+                suggestions.append({"kind": "employee", "label": employee.name, "number": number})
+        for partner in self.env["res.partner"].search(
+            ["|", "|", ("name", "ilike", term), ("phone", "ilike", term), ("mobile", "ilike", term)], limit=limit
+        ):
+            if number := partner.phone or partner.mobile:
+                suggestions.append({"kind": "partner", "label": partner.display_name, "number": number})
+        return suggestions[:limit]
+
+    def telephony_caller_card(self):
+        """What my widget shows about the other party of this call, and the action my personal
+        settings perform for it (an ``ir.actions`` dict, or False)."""
+        self.ensure_one()
+        self.check_access("read")
+        partners = self.env["res.partner"]
+        if self.contact_number_e164:
+            partners = partners._telephony_match(self.contact_number_e164, self.company_id)
+        partner = self.partner_id if self.partner_id in partners or not partners else partners[:1]
+        number = self.caller_number if self.direction == "inbound" else self.called_number
+        return {
+            "call_id": self.id,
+            "direction": self.direction,
+            "number": number or "",
+            "number_international": format_international(self.contact_number_e164) or number or "",
+            "partner_id": partner.id,
+            "partners": [
+                {
+                    "id": match.id,
+                    "name": match.name or match.display_name,
+                    "company_name": match.parent_id.name or "",
+                    "is_company": match.is_company,
+                    "function": match.function or "",
+                }
+                for match in partners
+            ],
+            "colleagues": self.env["hr.employee"]
+            .sudo()
+            ._telephony_match(self.contact_number_e164, self.company_id)
+            .mapped("name"),
+            "last_calls": self._telephony_history(partner)._telephony_payloads(),
+            "activities": partner._telephony_open_activities() if partner else [],
+            "action": self._telephony_action(partner),
+        }
+
+    def _telephony_history(self, partner, limit=5):
+        """The last calls with this call's other party (the partner's, or the raw number's)."""
+        domain = [("id", "!=", self.id)]
+        if partner:
+            domain.append(("partner_id", "child_of", partner.commercial_partner_id.id))
+        elif self.contact_number_e164:
+            domain.append(("contact_number_e164", "=", self.contact_number_e164))
+        else:
+            return self.browse()
+        return self.search(domain, limit=limit)
+
+    def _telephony_payloads(self):
+        return [call._telephony_payload() for call in self]
+
+    def _telephony_action(self, partner):
+        """The personal setting of this call's user for its direction, turned into an action.
+
+        "Do nothing" wins over the unknown-number setting: whoever asked for nothing on a call
+        gets nothing, known number or not.
+        """
+        user = self.user_id or self.env.user
+        setting = user.telephony_outgoing_action if self.direction == "outbound" else user.telephony_incoming_action
+        if self.direction == "internal" or setting == "nothing":
+            return False
+        if partner:
+            if setting == "timeline":
+                return partner.action_telephony_timeline()
+            if setting == "lead" and "crm.lead" in self.env:
+                return self._telephony_new_lead_action(partner)
+            return partner._get_records_action(name=partner.display_name, context={})
+        if not self.contact_number_e164:
+            return False
+        if user.telephony_unknown_action == "timeline":
+            return self.env["telephony.timeline"].action_open_for_number(self.contact_number_e164)
+        return self.env["telephony.timeline"].action_new_contact(self.contact_number_e164)
+
+    def _telephony_new_lead_action(self, partner):
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("New Lead"),
+            "res_model": "crm.lead",
+            "views": [[False, "form"]],
+            "target": "current",
+            "context": {
+                "default_name": self.env._("Call with %(partner)s", partner=partner.display_name),
+                "default_partner_id": partner.id,
+                "default_phone": format_international(self.contact_number_e164),
+            },
+        }

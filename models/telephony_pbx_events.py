@@ -1,0 +1,161 @@
+"""Applying what the PBX reports (ARI events, webhook events, its live state after a reconnection)
+to the journal and the conferences."""
+
+from odoo import fields, models
+
+from ..pbx.conference import PEER_SUFFIX, WAITING_EVENT
+from ..tools.ari_events import event_channel_id
+from .telephony_conference_participant import LIVE_STATES
+
+WEBHOOK_PREFIX = "webhook-"
+
+
+class TelephonyPbx(models.Model):
+    _inherit = "telephony.pbx"
+
+    def _apply_ari_events(self, events):
+        """Apply a batch of ARI events to the journal and the conferences, in the caller's transaction.
+
+        Every effect is keyed by the PBX's channel id and only moves a record forward, so
+        applying the same event twice changes nothing. Returns the conferences that changed.
+        """
+        self.ensure_one()
+        pbx = self.sudo()
+        channel_ids = list({channel_id for channel_id in map(event_channel_id, events) if channel_id})
+        channel_ids += [channel_id.removesuffix(PEER_SUFFIX) for channel_id in channel_ids]
+        calls = {
+            call.pbx_unique_id: call
+            for call in pbx.env["telephony.call"].search(
+                [("pbx_id", "=", pbx.id), ("pbx_unique_id", "in", channel_ids)]
+            )
+        }
+        participants = {
+            participant.channel_id: participant
+            for participant in pbx.env["telephony.conference.participant"].search(
+                [("conference_id.pbx_id", "=", pbx.id), ("channel_id", "in", channel_ids)]
+            )
+        }
+        changed = pbx.env["telephony.conference"]
+        changed_calls = pbx.env["telephony.call"]
+        for event in events:
+            channel_id = event_channel_id(event)
+            if not channel_id:
+                continue
+            if event["type"] == "StasisStart" and channel_id not in calls and channel_id not in participants:
+                calls[channel_id] = pbx.env["telephony.call"]._ari_open_inbound_call(pbx, event)
+            if event["type"] == WAITING_EVENT and channel_id not in participants:
+                conference = pbx.env["telephony.conference"].browse(event["room_key"]).exists()
+                if conference:
+                    participants[channel_id] = pbx.env["telephony.conference.participant"]._ari_create_for_caller(
+                        conference, event, "waiting"
+                    )
+                    changed |= conference
+            if event["type"] == "ChannelEnteredBridge" and channel_id not in participants:
+                conference = pbx.env["telephony.conference"]._from_bridge_id(event["bridge"]["id"])
+                if conference:
+                    participants[channel_id] = pbx.env["telephony.conference.participant"]._ari_create_for_caller(
+                        conference, event, "joined", calls.get(channel_id)
+                    )
+                    changed |= conference
+            if channel_id in calls and calls[channel_id]._ari_apply(event):
+                changed_calls |= calls[channel_id]
+            elif channel_id.endswith(PEER_SUFFIX) and channel_id.removesuffix(PEER_SUFFIX) in calls:
+                call = calls[channel_id.removesuffix(PEER_SUFFIX)]
+                if call._ari_apply(event, peer=True):
+                    changed_calls |= call
+            participant = participants.get(channel_id)
+            if participant and participant._ari_apply(event):
+                changed |= participant.conference_id
+        changed._notify_participants()
+        changed_calls._notify_user()
+        return changed
+
+    def _apply_webhook_event(self, event):
+        """Record one checked webhook event (see tools/webhook.py) in the journal and pop it up for its user.
+
+        Like an ARI channel, the PBX's call id keys the row and every event only moves the call forward, so a
+        replayed or late event changes nothing; any event of a call not seen yet opens it. Returns the call,
+        whether it changed, and warnings for the PBX about what it sent.
+        """
+        self.ensure_one()
+        pbx = self.sudo().with_company(self.company_id)
+        unique_id = WEBHOOK_PREFIX + event["call_id"]
+        call = pbx.env["telephony.call"].search([("pbx_id", "=", pbx.id), ("pbx_unique_id", "=", unique_id)])
+        warnings = []
+        if call:
+            changed = call._webhook_apply(event)
+        else:
+            values, warnings = pbx._webhook_call_values(event)
+            call = pbx.env["telephony.call"].create({**values, "pbx_unique_id": unique_id})
+            call._webhook_apply(event)
+            changed = True
+        if changed:
+            call._notify_user()
+        return call, changed, warnings
+
+    def _webhook_call_values(self, event):
+        """The journal values of a call first heard of through ``event``, and warnings about its extension."""
+        caller, called = event["from"], event["to"]
+        if event["direction"] == "inbound":
+            values = self._resolve_destination(called, caller)
+        else:
+            values = {"direction": "outbound"}
+            user = self._user_with_extension(caller)
+            values.update(user_id=user.id, employee_id=user.employee_id.id)
+        warnings = []
+        if event["extension"]:
+            user = self._user_with_extension(event["extension"])
+            if user:
+                values.update(user_id=user.id, employee_id=user.employee_id.id)
+            else:
+                warnings.append(f"Extension {event['extension']} belongs to no user of {self.company_id.name}.")
+        return {
+            **values,
+            "pbx_id": self.id,
+            "company_id": self.company_id.id,
+            "caller_number": caller,
+            "called_number": called,
+            "start_date": event["timestamp"],
+        }, warnings
+
+    def _rebuild_live_state(self, channels, bridges):
+        """Bring the journal and the rooms in line with the calls the PBX has live right now.
+
+        Used when the listener (re)connects: whatever ended while nobody listened is closed,
+        and whoever sits in a conference bridge is shown as joined. Returns who is still in a room
+        or waiting for one, for the router to follow again.
+        """
+        self.ensure_one()
+        pbx = self.sudo()
+        now = fields.Datetime.now()
+        channels_by_id = {channel["id"]: channel for channel in channels}
+        bridge_of_channel = {
+            channel_id: bridge["id"] for bridge in bridges for channel_id in bridge.get("channels") or []
+        }
+        participants = pbx.env["telephony.conference.participant"].search(
+            [("conference_id.pbx_id", "=", pbx.id), ("state", "in", LIVE_STATES)]
+        )
+        changed = participants.conference_id
+        for participant in participants:
+            if participant.channel_id not in channels_by_id:
+                participant._move_to("left" if participant.state in ("waiting", "joined") else "failed", now)
+            elif participant.channel_id in bridge_of_channel:
+                participant._move_to("joined", now)
+        known = set(participants.mapped("channel_id"))
+        for channel_id, bridge_id in bridge_of_channel.items():
+            conference = pbx.env["telephony.conference"]._from_bridge_id(bridge_id)
+            if conference and channel_id not in known and channel_id in channels_by_id:
+                event = {"type": "ChannelEnteredBridge", "channel": channels_by_id[channel_id]}
+                pbx.env["telephony.conference.participant"]._ari_create_for_caller(conference, event, "joined")
+                changed |= conference
+        open_calls = pbx.env["telephony.call"].search([("pbx_id", "=", pbx.id), ("end_date", "=", False)])
+        for call in open_calls.filtered(lambda call: call.pbx_unique_id not in channels_by_id):
+            call._close(now)
+        changed._notify_participants()
+        live = pbx.env["telephony.conference.participant"].search(
+            [("conference_id.pbx_id", "=", pbx.id), ("state", "in", ("waiting", "joined"))]
+        )
+        return [
+            (p.channel_id, p.conference_id._router_room(), p.number or "", p.state == "waiting", p.is_administrator)
+            for p in live
+        ]

@@ -1,0 +1,85 @@
+"""Where a call goes: incoming numbers, rooms, users' extensions and outside numbers."""
+
+from odoo import models
+
+from ..pbx.conference import Forward
+from ..tools.phone import to_e164
+
+
+class TelephonyPbx(models.Model):
+    _inherit = "telephony.pbx"
+
+    def _resolve_destination(self, called, caller):
+        """Who a call to ``called`` from ``caller`` is for, as telephony.call values.
+
+        An incoming number wins over an extension (a public number may end like an
+        extension); a caller who is a user's extension makes the call internal.
+        """
+        self.ensure_one()
+        values = {"direction": "inbound"}
+        caller_user = self._user_with_extension(caller)
+        if caller_user:
+            values.update(direction="internal", user_id=caller_user.id, employee_id=caller_user.employee_id.id)
+        incoming = self._incoming_number(called)
+        if incoming:
+            values["incoming_number_id"] = incoming.id
+            if incoming.destination_type == "conference":
+                values["conference_id"] = incoming.conference_id.id
+            elif incoming.destination_type == "user":
+                values.update(user_id=incoming.user_id.id, employee_id=incoming.user_id.employee_id.id)
+            return values
+        room = (
+            self.env["telephony.conference"]
+            .sudo()
+            .search(
+                [("extension", "=", called), ("kind", "=", "room"), ("company_id", "=", self.company_id.id)], limit=1
+            )
+        )
+        if room:
+            values["conference_id"] = room.id
+            return values
+        called_user = self._user_with_extension(called)
+        if called_user:
+            values.update(user_id=called_user.id, employee_id=called_user.employee_id.id)
+        return values
+
+    def _user_with_extension(self, number):
+        """The user of this PBX's company whose extension is ``number`` (nobody for anything else)."""
+        return self.env["res.users"]._telephony_user_with_extension(number, self.company_id)
+
+    def _incoming_number(self, called):
+        e164 = to_e164(called, self.company_id.country_id.code)
+        if not e164:
+            return self.env["telephony.incoming.number"]
+        return (
+            self.env["telephony.incoming.number"]
+            .sudo()
+            .search([("number", "=", e164), ("company_id", "=", self.company_id.id)], limit=1)
+        )
+
+    def _route_call(self, dialled, caller, outbound):
+        """Where the listener's router sends a new call: a Room, a Forward, or None (hang up).
+
+        Only a call an Odoo user placed (``outbound``) may leave for an outside number: a caller from
+        outside never gets the company's trunks.
+        """
+        self.ensure_one()
+        destination = self._resolve_destination(dialled, caller)
+        conference = self.env["telephony.conference"].sudo().browse(destination.get("conference_id"))
+        if conference:
+            return conference._router_room()
+        user = self.env["res.users"].sudo().browse(destination.get("user_id"))
+        if user.telephony_extension and destination["direction"] != "internal":
+            return Forward(self._endpoint_for(user.telephony_extension, internal=True), _caller_id(caller))
+        if destination["direction"] == "internal":
+            called_user = self._user_with_extension(dialled)
+            if called_user:
+                return Forward(self._endpoint_for(dialled, internal=True), _caller_id(caller))
+        e164 = to_e164(dialled, self.company_id.country_id.code)
+        if outbound and e164:
+            return Forward(self._endpoint_for(e164, internal=False), _caller_id(caller))
+        return None
+
+
+def _caller_id(number):
+    return f"<{number}>" if number else ""
