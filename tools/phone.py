@@ -86,3 +86,13 @@ def guess_origin(e164_number, lang="en"):
     if place == geocoder.country_name_for_number(parsed, language):
         place = ""
     return phonenumbers.region_code_for_number(parsed) or False, place
+
+
+def display_number(number, country_code=None):
+    """The one way the addon shows a phone number to people: international format (+33 1 42 68 53 00)
+    for anything that reads as a phone number, extensions and unreadable input as they are."""
+    if not number:
+        return ""
+    if str(number).isdigit() and len(str(number)) <= 5:
+        return str(number)  # an internal extension
+    return format_international(to_e164_lenient(number, country_code)) or str(number)
