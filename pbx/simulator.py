@@ -47,7 +47,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 from aiohttp import WSMsgType, web
 
@@ -64,7 +64,7 @@ DEFAULT_BEHAVIOUR = {"answer_after": 0.5}
 
 
 def _now():
-    stamp = datetime.now(UTC)
+    stamp = datetime.now(timezone.utc)
     return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}+0000"
 
 
@@ -321,7 +321,7 @@ class Simulator:
             {
                 "system": {"version": ASTERISK_VERSION, "entity_id": "02:00:5e:00:53:01"},
                 "build": {"os": "Linux"},
-                "status": {"startup_time": datetime.fromtimestamp(self._epoch, UTC).isoformat()},
+                "status": {"startup_time": datetime.fromtimestamp(self._epoch, timezone.utc).isoformat()},
             }
         )
 
