@@ -11,6 +11,9 @@ from ..tools.phone import to_e164
 from .telephony_extension_mixin import EXTENSION_PATTERN
 
 ACCESS_CODE_PATTERN = re.compile(r"\d{3,10}")
+# What a conference is and where it lives: only managers change them once it exists, else a user could turn
+# their meeting into a room everyone reaches, or take over a room through its company or PBX.
+MANAGER_ONLY_FIELDS = ("kind", "extension", "creator_id", "company_id", "pbx_id")
 CONFERENCE_CALLER_NAME = "Conference"
 
 
@@ -185,6 +188,23 @@ class TelephonyConference(models.Model):
                     )
                 )
 
+    def write(self, vals):
+        self._check_manager_only_fields(vals)
+        return super().write(vals)
+
+    def _check_manager_only_fields(self, vals):
+        if self.env.su or self.env.user.has_group(MANAGER_GROUP):
+            return
+        protected = [name for name in MANAGER_ONLY_FIELDS if name in vals]
+        if protected:
+            raise AccessError(
+                self.env._(
+                    "Only a telephony manager may change %(fields)s of %(rooms)s.",
+                    fields=", ".join(self._fields[name]._description_string(self.env) for name in protected),
+                    rooms=", ".join(self.mapped("display_name")),
+                )
+            )
+
     @api.model
     def _bridge_prefix(self):
         database_uuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid", "")
@@ -306,6 +326,13 @@ class TelephonyConference(models.Model):
     def _invite(self, targets, is_administrator=False):
         """Create a participant per target and have the PBX call them all at once."""
         self.ensure_one()
+        if not self.active:
+            raise UserError(
+                self.env._(
+                    "%(room)s is archived: it takes no calls or invitations. Restore it to use it again.",
+                    room=self.display_name,
+                )
+            )
         pbx = self._pbx()
         participants = self.env["telephony.conference.participant"]
         originates = []

@@ -24,7 +24,9 @@ class TelephonyPbx(models.Model):
         if incoming:
             values["incoming_number_id"] = incoming.id
             if incoming.destination_type == "conference":
-                values["conference_id"] = incoming.conference_id.id
+                # An archived room takes no calls, not even through a number still pointing at it: hang up.
+                if incoming.conference_id.active:
+                    values["conference_id"] = incoming.conference_id.id
             elif incoming.destination_type == "user":
                 values.update(user_id=incoming.user_id.id, employee_id=incoming.user_id.employee_id.id)
             return values
