@@ -366,7 +366,13 @@ class TelephonyConference(models.Model):
             if isinstance(result, PbxError)
         ]
         if failures and len(failures) == len(participants):
-            raise UserError(self.env._("The PBX could not call anyone: %(error)s", error=failures[0][1]))
+            raise UserError(
+                self.env._(
+                    "The PBX %(pbx)s could not call anyone: %(error)s",
+                    pbx=pbx.display_name,
+                    error=pbx._describe_error(failures[0][1]),
+                )
+            )
         now = fields.Datetime.now()
         for participant, _error in failures:
             participant._move_to("failed", now)

@@ -2,9 +2,9 @@ import logging
 import secrets
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
-from ..pbx.ari import AriClient, PbxError
+from ..pbx.ari import AriClient, AriDisabled, PbxAuthError, PbxError, PbxTimeout, PbxUnreachable
 from ..tools.groups import MANAGER_GROUP
 from ..tools.webhook import SIGNATURE_HEADER
 
@@ -72,7 +72,8 @@ class TelephonyPbx(models.Model):
         copy=False,
     )
     asterisk_version = fields.Char(readonly=True, copy=False)
-    last_error = fields.Text(readonly=True, copy=False)
+    # The PBX's errors name its address and ARI user, which only managers read.
+    last_error = fields.Text(readonly=True, copy=False, groups=MANAGER_GROUP)
     last_error_date = fields.Datetime(string="Last Error On", readonly=True, copy=False)
     last_connected_date = fields.Datetime(string="Last Connected On", readonly=True, copy=False)
 
@@ -104,10 +105,30 @@ class TelephonyPbx(models.Model):
         except PbxError as error:
             _logger.warning("PBX %s refused or failed a request: %s", self.display_name, error)
             raise UserError(
-                self.env._("The PBX %(pbx)s could not do it: %(error)s", pbx=self.display_name, error=error)
+                self.env._(
+                    "The PBX %(pbx)s could not do it: %(error)s",
+                    pbx=self.display_name,
+                    error=self._describe_error(error),
+                )
             ) from error
         finally:
             client.close()
+
+    def _describe_error(self, error):
+        """``error`` as the current user may read it: connection failures name the PBX's address and ARI
+        user, which only managers read (``self`` is often sudo: the user, not the environment, decides)."""
+        if self.env.user.has_group(MANAGER_GROUP) or not isinstance(
+            error, (PbxUnreachable, PbxTimeout, PbxAuthError, AriDisabled)
+        ):
+            return str(error)
+        if isinstance(error, PbxUnreachable):
+            return self.env._("it cannot be reached. Tell a telephony manager.")
+        if isinstance(error, PbxTimeout):
+            return self.env._(
+                "it did not answer within %(seconds)s seconds. Tell a telephony manager.",
+                seconds=f"{self.sudo().timeout:g}",
+            )
+        return self.env._("it refused Odoo's connection. Tell a telephony manager.")
 
     def _endpoint_for(self, number, internal):
         self.ensure_one()
@@ -124,6 +145,10 @@ class TelephonyPbx(models.Model):
 
     def action_test_connection(self):
         self.ensure_one()
+        if not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(
+                self.env._("Only a telephony manager may test the connection to %(pbx)s.", pbx=self.display_name)
+            )
         client = self._ari_client()
         try:
             info = client.asterisk_info()
@@ -139,9 +164,9 @@ class TelephonyPbx(models.Model):
             "Asterisk %(version)s answered at %(url)s: ARI is enabled and accepted user %(user)s. "
             "Calls reach Odoo through the Stasis application %(app)s.",
             version=version,
-            url=self.sudo().ari_url,
-            user=self.sudo().ari_user,
-            app=self.sudo().ari_app,
+            url=self.ari_url,
+            user=self.ari_user,
+            app=self.ari_app,
         )
         return self._notification(self.env._("Connection works"), message, "success")
 
