@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from ..tools.groups import MANAGER_GROUP
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -19,6 +21,15 @@ class ResCompany(models.Model):
     )
 
     def _telephony_followup_fallback(self):
-        """Who calls back a missed call that rang nobody in particular (an incoming number routed to a room)."""
+        """Who calls back a missed call that rang nobody in particular (an incoming number routed to a room):
+        a telephony manager of this company, who reads all its calls; those whose main company it is first.
+        Nobody (an empty recordset) when the company has no telephony manager."""
         self.ensure_one()
-        return self.env.ref("base.user_admin", raise_if_not_found=False) or self.env.user
+        managers = self.env["res.users"].search(
+            [
+                ("groups_id", "in", self.env.ref(MANAGER_GROUP).id),
+                ("share", "=", False),
+                ("company_ids", "in", self.id),
+            ]
+        )
+        return managers.sorted(lambda user: (user.company_id != self, user.id))[:1]

@@ -267,8 +267,9 @@ class TestCallBackFollowUp(TelephonyCase):
 
     def test_the_call_back_team_takes_turns(self):
         self.company.telephony_followup_user_ids = self.user_boris | self.manager
-        first = self._missed("f-6", 5, "+33655500006")
-        second = self._missed("f-7", 4, "+33655500007")
+        # Calls that rang Boris: a team member gets only the calls they may open.
+        first = self._missed("f-6", 5, "+33655500006", user=self.user_boris)
+        second = self._missed("f-7", 4, "+33655500007", user=self.user_boris)
         self.env["telephony.call"]._cron_schedule_callbacks()
         self.assertEqual(
             (self._activities(first).user_id, self._activities(second).user_id), (self.user_boris, self.manager)

@@ -147,7 +147,7 @@ class TestCallBackAssignee(TelephonyCase):
         start = fields.Datetime.subtract(fields.Datetime.now(), hours=3)
         return self._new_call(
             key,
-            user or self.user_anna,
+            self.user_anna if user is None else user,
             caller_number="+33655500100",
             state="missed",
             start_date=start,
