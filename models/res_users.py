@@ -17,6 +17,7 @@ class ResUsers(models.Model):
     _name = "res.users"
     _inherit = ["res.users", "telephony.extension.mixin"]
     _telephony_extension_field = "telephony_extension"
+    _telephony_extension_company_field = "company_ids"
 
     telephony_enabled = fields.Boolean(
         string="Make and Receive Calls from Odoo",
@@ -56,10 +57,6 @@ class ResUsers(models.Model):
         required=True,
         help="Simplified: clear charts grouped in blocks. Report panel: Odoo's standard reporting views.",
     )
-
-    _sql_constraints = [
-        ("telephony_extension_uniq", "UNIQUE(telephony_extension)", "Two users cannot share an internal extension."),
-    ]
 
     @api.model
     def _telephony_user_with_extension(self, extension, company):

@@ -69,12 +69,12 @@ class TelephonyCall(models.Model):
         index="btree_not_null",
         help="The outside party's number: the caller of an inbound call, the called number of an outbound one.",
     )
-    partner_id = fields.Many2one("res.partner", string="Contact", index="btree_not_null")
-    user_id = fields.Many2one("res.users", index="btree_not_null")
+    partner_id = fields.Many2one("res.partner", string="Contact", index="btree_not_null", check_company=True)
+    user_id = fields.Many2one("res.users", index="btree_not_null", check_company=True)
     employee_id = fields.Many2one("hr.employee", index="btree_not_null")
-    conference_id = fields.Many2one("telephony.conference", index="btree_not_null")
-    incoming_number_id = fields.Many2one("telephony.incoming.number", index="btree_not_null")
-    pbx_id = fields.Many2one("telephony.pbx", string="PBX", required=True, ondelete="restrict")
+    conference_id = fields.Many2one("telephony.conference", index="btree_not_null", check_company=True)
+    incoming_number_id = fields.Many2one("telephony.incoming.number", index="btree_not_null", check_company=True)
+    pbx_id = fields.Many2one("telephony.pbx", string="PBX", required=True, ondelete="restrict", check_company=True)
     pbx_unique_id = fields.Char(string="PBX Call Id", required=True, help="The PBX's unique id of the call.")
     start_date = fields.Datetime(string="Started On", required=True, default=fields.Datetime.now, index=True)
     answer_date = fields.Datetime(string="Answered On")

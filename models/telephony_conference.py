@@ -90,10 +90,6 @@ class TelephonyConference(models.Model):
     incoming_number_ids = fields.One2many("telephony.incoming.number", "conference_id", string="Incoming Numbers")
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company, index=True)
 
-    _sql_constraints = [
-        ("extension_uniq", "UNIQUE(extension)", "Two conference rooms cannot share an extension."),
-    ]
-
     @api.depends("company_id")
     def _compute_pbx_id(self):
         for conference in self:

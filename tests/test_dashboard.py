@@ -63,7 +63,6 @@ class TestDashboard(TelephonyCase):
                 "pbx_unique_id": "c7",
                 "direction": "inbound",
                 "state": "missed",
-                "user_id": cls.manager.id,
                 "caller_number": "+32470123456",
                 "start_date": at("2026-03-15 10:00:00"),
                 "end_date": at("2026-03-15 10:00:20"),
