@@ -40,19 +40,25 @@ class TestTimelineDates(TelephonyCase):
         if "account.move" not in self.env:
             self.skipTest("needs Accounting")
         self.user_anna.write({"groups_id": [Command.link(self.env.ref("account.group_account_invoice").id)]})
-        product_line = {"name": "Service", "quantity": 1, "price_unit": 100}
+        journal = self.env["account.journal"].create(
+            {"name": "Sales", "type": "sale", "code": "TSAL", "company_id": self.company.id}
+        )
         moves = self.env["account.move"].create(
             [
                 {
                     "move_type": "out_invoice",
+                    "journal_id": journal.id,
                     "partner_id": self.client.id,
                     "invoice_date": invoice_date,
-                    "invoice_line_ids": [Command.create(product_line)],
                 }
                 for invoice_date in (date(2026, 3, 6), False, date(2026, 3, 1))
             ]
         )
-        moves[1].create_date = datetime(2026, 3, 5, 12)
+        # create_date is the ORM's own: only SQL sets it.
+        self.env.cr.execute(
+            "UPDATE account_move SET create_date = %s WHERE id = %s", [datetime(2026, 3, 5, 12), moves[1].id]
+        )
+        moves.invalidate_recordset(["create_date"])
         invoices = [item for item in self._feed()["items"] if item["kind"] == "invoice"]
         self.assertEqual(
             [(item["res_id"], item["date"], item["date_kind"]) for item in invoices],
