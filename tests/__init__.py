@@ -18,3 +18,4 @@ from . import test_caller_matching
 from . import test_call_actions
 from . import test_webhook
 from . import test_dashboard
+from . import test_dashboard_ui

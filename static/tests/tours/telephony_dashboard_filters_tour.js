@@ -1,0 +1,85 @@
+import { registry } from "@web/core/registry";
+
+const PERIOD = ".o-telephony-Dashboard .o-telephony-DashboardPeriod";
+const TOTAL = ".o-telephony-Dashboard .o-telephony-Kpi-total .o-telephony-KpiValue";
+
+const openDashboard = [
+    { trigger: ".o_navbar_apps_menu button", run: "click" },
+    { trigger: ".o_app[data-menu-xmlid='telephony.telephony_menu_root']", run: "click" },
+    { trigger: ".o_menu_sections [data-menu-xmlid='telephony.telephony_menu_statistics']", run: "click" },
+    { trigger: `${PERIOD}[data-period='month']` },
+];
+
+/** The day `daysAgo` days before today (UTC, the test users' time zone), as the date inputs write it. */
+function isoDay(daysAgo) {
+    const day = new Date();
+    day.setUTCDate(day.getUTCDate() - daysAgo);
+    return day.toISOString().slice(0, 10);
+}
+
+/** A date input only takes its value as a whole: set it as the browser's date picker would. */
+function setDate(input, value) {
+    input.value = value;
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+}
+
+/**
+ * Each period button, then custom dates: after each change the server's answer for exactly that
+ * period must be on screen. A frozen tab never renders it, and the tour times out.
+ */
+function changeEveryPeriod() {
+    const periodSteps = ["today", "week", "quarter", "month"].flatMap((period) => [
+        { trigger: `.o-telephony-DashboardFilters button[data-period='${period}']`, run: "click" },
+        { trigger: `${PERIOD}[data-period='${period}']` },
+        { trigger: `.o-telephony-DashboardFilters button.btn-primary[data-period='${period}']` },
+    ]);
+    const [first, last] = [isoDay(40), isoDay(0)];
+    return [
+        ...periodSteps,
+        { trigger: ".o-telephony-DashboardFilters button[data-period='custom']", run: "click" },
+        { trigger: `${PERIOD}[data-period='custom']` },
+        { trigger: ".o-telephony-DateFrom", run: () => setDate(document.querySelector(".o-telephony-DateFrom"), first) },
+        { trigger: `${PERIOD}[data-period='custom']:contains('${first}')` },
+        { trigger: ".o-telephony-DateTo", run: () => setDate(document.querySelector(".o-telephony-DateTo"), last) },
+        { trigger: `${PERIOD}[data-period='custom']:contains('${first}'):contains('${last}')` },
+    ];
+}
+
+/** Picks the option showing `label` in the select of the step. */
+function pick(label) {
+    return function (helpers) {
+        const option = [...this.anchor.options].find((opt) => opt.textContent.trim() === label);
+        return helpers.select(option.value);
+    };
+}
+
+/** A manager changes every filter, with the employee and team filters only managers have. */
+registry.category("web_tour.tours").add("telephony_dashboard_filters_manager_tour", {
+    steps: () => [
+        ...openDashboard,
+        ...changeEveryPeriod(),
+        { trigger: ".o-telephony-UserFilter", run: pick("Dash Manager") },
+        { trigger: `${TOTAL}:contains(/^1$/)` },
+        { trigger: ".o-telephony-UserFilter", run: pick("Dash User") },
+        { trigger: `${TOTAL}:contains(/^2$/)` },
+        { trigger: ".o-telephony-UserFilter", run: pick("All employees") },
+        { trigger: ".o-telephony-TeamFilter", run: pick("Dash Team") },
+        { trigger: `${TOTAL}:contains(/^2$/)` },
+        { trigger: `.o-telephony-Kpi-missed .o-telephony-KpiValue:contains(/^1$/)`, run: "click" },
+        { trigger: ".o_list_view .o_data_row:contains('Dash User'):contains('Missed')" },
+        { trigger: ".o_list_view:not(:has(.o_data_row:contains('Answered')))" },
+    ],
+});
+
+/** A plain telephony user changes every filter they have, then opens the calls behind a figure. */
+registry.category("web_tour.tours").add("telephony_dashboard_filters_user_tour", {
+    steps: () => [
+        ...openDashboard,
+        { trigger: ".o-telephony-DashboardFilters:not(:has(.o-telephony-UserFilter, .o-telephony-TeamFilter))" },
+        ...changeEveryPeriod(),
+        { trigger: `${TOTAL}:contains(/^2$/)` },
+        { trigger: `.o-telephony-Kpi-answered .o-telephony-KpiValue:contains(/^1$/)`, run: "click" },
+        { trigger: ".o_list_view .o_data_row:contains('Answered')" },
+        { trigger: ".o_list_view:not(:has(.o_data_row:contains('Missed')))" },
+    ],
+});
