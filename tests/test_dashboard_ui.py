@@ -65,3 +65,6 @@ class TestDashboardFiltersUi(HttpCase):
 
     def test_a_plain_user_changes_every_filter_and_opens_a_figure(self):
         self.start_tour("/odoo", "telephony_dashboard_filters_user_tour", login="dash_user", timeout=90)
+
+    def test_reports_read_as_times_numbers_and_counts_without_piling_breadcrumbs(self):
+        self.start_tour("/odoo", "telephony_reports_readable_tour", login="dash_user", timeout=90)

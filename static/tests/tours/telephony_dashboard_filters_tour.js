@@ -83,3 +83,45 @@ registry.category("web_tour.tours").add("telephony_dashboard_filters_user_tour",
         { trigger: ".o_list_view:not(:has(.o_data_row:contains('Missed')))" },
     ],
 });
+
+const NO_BREADCRUMB = ".o_control_panel:not(:has(.o_back_button))";
+const TELEPHONY_MENUS = ".o_menu_sections [data-menu-xmlid='telephony.telephony_menu_calls']";
+
+/**
+ * The reports read as people read: dashboard and report panel replace each other (no breadcrumb
+ * piling up, the Telephony menus stay), the pivot counts calls, durations read as times, and
+ * numbers all have one format.
+ */
+registry.category("web_tour.tours").add("telephony_reports_readable_tour", {
+    steps: () => [
+        ...openDashboard,
+        { trigger: ".o-telephony-OpenReportPanel", run: "click" },
+        { trigger: ".o_pivot_view" },
+        { trigger: NO_BREADCRUMB },
+        { trigger: TELEPHONY_MENUS },
+        { trigger: ".o_pivot thead th:contains('Count')" },
+        { trigger: ".o_pivot .o_pivot_cell_value:contains('0:01:00')" },
+        {
+            trigger: ".o_pivot_view",
+            run() {
+                document.body.classList.add("o-telephony-BeforeReload");
+                location.reload();
+            },
+        },
+        // Reloaded: the Statistics menu's URL opens the user's report form, in the Telephony app.
+        { trigger: `body:not(.o-telephony-BeforeReload) ${TELEPHONY_MENUS}` },
+        { trigger: `${PERIOD}[data-period='month']` },
+        { trigger: ".o-telephony-OpenReportPanel", run: "click" },
+        { trigger: ".o_pivot_view" },
+        { trigger: ".o_cp_action_menus button:has(.fa-cog)", run: "click" },
+        { trigger: ".o-telephony-OpenDashboard", run: "click" },
+        { trigger: `${PERIOD}[data-period='month']` },
+        { trigger: NO_BREADCRUMB },
+        { trigger: TELEPHONY_MENUS },
+        { trigger: `.o-telephony-Kpi-answered .o-telephony-KpiValue:contains(/^1$/)`, run: "click" },
+        { trigger: ".o_list_view .o_data_row:contains('+33 6 55 50 02 00'):contains('0:01:00')" },
+        { trigger: ".o_list_view .o_data_row td[name='start_date']", run: "click" },
+        { trigger: ".o_form_view .o_field_widget:contains('+33 6 55 50 02 00')" },
+        { trigger: ".o_form_view .o_field_widget:contains('0:00:05')" },
+    ],
+});
