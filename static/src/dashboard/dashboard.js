@@ -8,6 +8,7 @@ import { Layout } from "@web/search/layout";
 import { getDefaultConfig } from "@web/views/view";
 import { standardActionServiceProps } from "@web/webclient/actions/action_service";
 import { TelephonyBarChart } from "./bar_chart";
+import { switchReportForm } from "./report_panel_switch";
 
 const { Info } = luxon;
 const SERIES_COLORS = ["#28a745", "#dc3545", "#017e84", "#adb5bd"];
@@ -163,7 +164,7 @@ export class TelephonyDashboard extends Component {
     }
 
     openReportPanel() {
-        return this.action.doAction("telephony.telephony_call_action_report_panel");
+        return switchReportForm(this.action, "telephony.telephony_call_action_report_panel");
     }
 }
 
