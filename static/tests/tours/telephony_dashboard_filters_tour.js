@@ -18,9 +18,14 @@ function isoDay(daysAgo) {
 }
 
 /** A date input only takes its value as a whole: set it as the browser's date picker would. */
-function setDate(input, value) {
-    input.value = value;
-    input.dispatchEvent(new Event("change", { bubbles: true }));
+function setDate(selector, value) {
+    return {
+        trigger: selector,
+        run() {
+            this.anchor.value = value;
+            this.anchor.dispatchEvent(new Event("change", { bubbles: true }));
+        },
+    };
 }
 
 /**
@@ -38,9 +43,9 @@ function changeEveryPeriod() {
         ...periodSteps,
         { trigger: ".o-telephony-DashboardFilters button[data-period='custom']", run: "click" },
         { trigger: `${PERIOD}[data-period='custom']` },
-        { trigger: ".o-telephony-DateFrom", run: () => setDate(document.querySelector(".o-telephony-DateFrom"), first) },
+        setDate(".o-telephony-DateFrom", first),
         { trigger: `${PERIOD}[data-period='custom']:contains('${first}')` },
-        { trigger: ".o-telephony-DateTo", run: () => setDate(document.querySelector(".o-telephony-DateTo"), last) },
+        setDate(".o-telephony-DateTo", last),
         { trigger: `${PERIOD}[data-period='custom']:contains('${first}'):contains('${last}')` },
     ];
 }
