@@ -3,8 +3,13 @@
 The :class:`CallRouter` receives every event of the application and drives the PBX through an
 :class:`~pbx.ari.AriClient`. It knows nothing of Odoo: it asks ``route(dialled, caller, outbound)`` where a
 new call goes, and reports what only it can see (a caller put on hold for the administrator) through
-``report(event)`` as an event of its own, ``TelephonyParticipantWaiting``, that follows the same path
-as the PBX's events.
+``report(event)`` as events of its own that follow the same path as the PBX's events:
+``TelephonyParticipantWaiting`` (a caller put on hold for the administrator) and ``TelephonyCallerRejected``
+(a caller who typed a wrong access code three times: they hear the whole goodbye, then the router hangs up).
+
+Prompts take time on a PBX: an action that must follow one (hanging up after the goodbye, music on hold after
+"wait for the leader") waits for its ``PlaybackFinished``, keyed by the playback id the router chose.
+Someone alone in a room's bridge hears music on hold until someone joins them.
 
 Channels arrive in three ways, told apart by their Stasis arguments:
 
@@ -17,6 +22,7 @@ Channels arrive in three ways, told apart by their Stasis arguments:
 
 import hmac
 import logging
+import uuid
 from dataclasses import dataclass, field
 
 from .ari import PbxError
@@ -30,6 +36,7 @@ PROMPT_WRONG_CODE = "sound:conf-invalidpin"
 PROMPT_GOODBYE = "sound:vm-goodbye"
 PROMPT_WAIT_FOR_ADMIN = "sound:conf-waitforleader"
 WAITING_EVENT = "TelephonyParticipantWaiting"
+REJECTED_EVENT = "TelephonyCallerRejected"  # three wrong access codes: the caller is sent away
 DTMF_EVENT = "TelephonyDtmf"  # user event: keys typed in Odoo for a channel, as if typed on its phone
 PEER_SUFFIX = "-peer"
 END_EVENTS = ("StasisEnd", "ChannelDestroyed")
@@ -73,6 +80,7 @@ class RoomState:
     bridge_ready: bool = False
     administrator_present: bool = False
     waiting: list = field(default_factory=list)
+    music: bool = False  # music on hold plays in the bridge, for someone alone in it
 
 
 class CallRouter:
@@ -84,6 +92,7 @@ class CallRouter:
         self.ring_seconds = ring_seconds
         self.callers = {}
         self.rooms = {}
+        self.after_playback = {}  # playback id -> (what to do once it finished, channel id)
 
     # ------------------------------------------------------------------
     # Events
@@ -107,6 +116,8 @@ class CallRouter:
                 self._end(self.callers.pop(channel_id))
             elif kind == "ChannelEnteredBridge" and channel_id in self.callers:
                 self.callers[channel_id].state = "bridged"
+            elif kind == "PlaybackFinished":
+                self._playback_finished((event.get("playback") or {}).get("id"))
         except PbxError as error:
             _logger.warning("Routing %s of channel %s failed: %s", kind, channel_id, error)
 
@@ -134,6 +145,9 @@ class CallRouter:
             self._receive(caller)
         elif isinstance(destination, Forward):
             self.callers[channel_id] = Caller(channel_id, number=number, state="forwarding")
+            name = (channel.get("caller") or {}).get("name") or ""
+            if not outbound:
+                destination = _with_caller_name(destination, name, number)
             self._forward(channel_id, destination)
         else:
             _logger.info("Nobody answers %r (from %r): hanging up channel %s", dialled, number, channel_id)
@@ -170,8 +184,10 @@ class CallRouter:
         caller.tries += 1
         if caller.tries >= MAX_CODE_TRIES:
             caller.state = "ended"
-            self.client.play(caller.channel_id, PROMPT_GOODBYE)
-            self.client.hangup_if_present(caller.channel_id)
+            self.report(
+                {"type": REJECTED_EVENT, "channel": {"id": caller.channel_id, "caller": {"number": caller.number}}}
+            )
+            self._play_then(caller.channel_id, PROMPT_GOODBYE, "hangup")
         else:
             self.client.play(caller.channel_id, PROMPT_WRONG_CODE)
 
@@ -194,7 +210,6 @@ class CallRouter:
         if caller.room.wait_for_administrator and not state.administrator_present:
             caller.state = "waiting"
             state.waiting.append(caller.channel_id)
-            self.client.start_moh(caller.channel_id)
             self.report(
                 {
                     "type": WAITING_EVENT,
@@ -202,6 +217,7 @@ class CallRouter:
                     "room_key": caller.room.key,
                 }
             )
+            self._play_then(caller.channel_id, PROMPT_WAIT_FOR_ADMIN, "moh")
             return
         self._bridge(state, caller)
         for waiting_id in state.waiting:
@@ -210,6 +226,7 @@ class CallRouter:
                 self.client.stop_moh(waiting_id)
                 self._bridge(state, waiting)
         state.waiting = []
+        self._music_for_the_lonely(state)
 
     def _bridge(self, state, caller):
         if not state.bridge_ready:
@@ -217,6 +234,40 @@ class CallRouter:
             state.bridge_ready = True
         self.client.add_channel(state.room.bridge_id, caller.channel_id)
         caller.state = "bridged"
+
+    def _music_for_the_lonely(self, state):
+        """Someone alone in the room hears music on hold (not silence) until someone joins them."""
+        bridged = [c for c in self.callers.values() if c.room and c.room.key == state.room.key and c.state == "bridged"]
+        alone = len(bridged) == 1
+        if alone and not state.music:
+            self.client.start_bridge_moh(state.room.bridge_id)
+        elif not alone and state.music and bridged:
+            self.client.stop_bridge_moh(state.room.bridge_id)
+        state.music = alone
+
+    # ------------------------------------------------------------------
+    # Prompts
+    # ------------------------------------------------------------------
+
+    def _play_then(self, channel_id, media, then):
+        """Play ``media`` to the channel, then (on its PlaybackFinished) ``then``: "hangup" or "moh"."""
+        playback_id = f"telephony-{uuid.uuid4().hex}"
+        self.after_playback[playback_id] = (then, channel_id)
+        try:
+            self.client.play(channel_id, media, playback_id=playback_id)
+        except PbxError:
+            # No prompt to wait for: act at once rather than leave the caller in silence.
+            self._playback_finished(playback_id)
+            raise
+
+    def _playback_finished(self, playback_id):
+        then, channel_id = self.after_playback.pop(playback_id, (None, None))
+        if then == "hangup":
+            self.client.hangup_if_present(channel_id)
+        elif then == "moh":
+            caller = self.callers.get(channel_id)
+            if caller and caller.state == "waiting":
+                self.client.start_moh(channel_id)
 
     def adopt(self, channel_id, room, number="", waiting=False, is_administrator=False):
         """Follow a channel that was already in a room (or on hold for it) before a restart."""
@@ -230,6 +281,11 @@ class CallRouter:
             state.administrator_present = True
 
     def _end(self, caller):
+        self.after_playback = {
+            playback_id: pending
+            for playback_id, pending in self.after_playback.items()
+            if pending[1] != caller.channel_id
+        }
         if caller.peer_id:
             self.callers.pop(caller.peer_id, None)
             self.client.hangup_if_present(caller.peer_id)
@@ -248,6 +304,8 @@ class CallRouter:
             if state.bridge_ready:
                 self.client.destroy_bridge_if_present(caller.room.bridge_id)
             del self.rooms[caller.room.key]
+        elif caller.state == "bridged":
+            self._music_for_the_lonely(state)
 
     # ------------------------------------------------------------------
     # Two-party calls
@@ -279,3 +337,11 @@ class CallRouter:
         self.client.add_channel(bridge_id, caller.channel_id)
         self.client.add_channel(bridge_id, peer.channel_id)
         caller.state = peer.state = "bridged"
+
+
+def _with_caller_name(destination, name, number):
+    """The forward, showing the caller's display name too ("Name" <number>) when the PBX gave one."""
+    name = name.replace('"', "").strip()
+    if not name or destination.caller_id.lstrip().startswith('"'):
+        return destination
+    return Forward(destination.endpoint, f'"{name}" {destination.caller_id or f"<{number}>"}')
