@@ -49,6 +49,7 @@ class TelephonyCall(models.Model):
             ("missed", "Missed"),
             ("busy", "Busy"),
             ("failed", "Failed"),
+            ("rejected", "Wrong Access Code"),
         ],
         required=True,
         default="ringing",
@@ -71,6 +72,12 @@ class TelephonyCall(models.Model):
     )
     partner_id = fields.Many2one("res.partner", string="Contact", index="btree_not_null")
     user_id = fields.Many2one("res.users", index="btree_not_null")
+    answered_user_id = fields.Many2one(
+        "res.users",
+        string="Answered By",
+        index="btree_not_null",
+        help="The user whose phone the PBX rang for this call and who picked up.",
+    )
     employee_id = fields.Many2one("hr.employee", index="btree_not_null")
     conference_id = fields.Many2one("telephony.conference", index="btree_not_null")
     incoming_number_id = fields.Many2one("telephony.incoming.number", index="btree_not_null")
@@ -219,8 +226,10 @@ class TelephonyCall(models.Model):
         return "missed"
 
     def _notify_user(self):
-        for call in self.filtered("user_id"):
-            call.user_id._bus_send("telephony/call", call._telephony_payload())
+        """Both ends of a call between users see it move: who placed it and who answered it."""
+        for call in self:
+            for user in call.user_id | call.answered_user_id:
+                user._bus_send("telephony/call", call._telephony_payload())
 
     def _telephony_payload(self):
         self.ensure_one()
@@ -228,6 +237,8 @@ class TelephonyCall(models.Model):
             "id": self.id,
             "direction": self.direction,
             "state": self.state,
+            "state_label": dict(self._fields["state"]._description_selection(self.env))[self.state],
+            "answered_user_id": self.answered_user_id.id,
             "caller_number": self.caller_number or "",
             "called_number": self.called_number or "",
             "partner_id": self.partner_id.id,

@@ -42,7 +42,9 @@ class TelephonyPbx(models.Model):
             if not channel_id:
                 continue
             if event["type"] == "StasisStart" and channel_id not in calls and channel_id not in participants:
-                calls[channel_id] = pbx.env["telephony.call"]._ari_open_inbound_call(pbx, event)
+                opened = pbx.env["telephony.call"]._ari_open_call(pbx, event)
+                if opened:
+                    calls[channel_id] = opened
             if event["type"] == WAITING_EVENT and channel_id not in participants:
                 conference = pbx.env["telephony.conference"].browse(event["room_key"]).exists()
                 if conference:

@@ -18,3 +18,5 @@ from . import test_caller_matching
 from . import test_call_actions
 from . import test_webhook
 from . import test_dashboard
+from . import test_journal
+from . import test_journal_listener
