@@ -209,12 +209,13 @@ class TelephonyCall(models.Model):
             who = call.partner_id.display_name or other or self.env._("unknown number")
             call.display_name = f"{labels.get(call.direction, '')} · {who}"
 
-    def _close(self, when, cause=0):
-        """End the call at ``when``; an unanswered call ends busy, failed or missed by the hangup cause."""
+    def _close(self, when, cause=0, placed=True):
+        """End the call at ``when``; an unanswered call ends busy, failed or missed by the hangup cause,
+        and failed when the PBX never placed it."""
         self.ensure_one()
         values = {"end_date": when}
         if self.state == "ringing":
-            values["state"] = self._unanswered_state(cause)
+            values["state"] = self._unanswered_state(cause) if placed else "failed"
         self.write(values)
 
     @api.model

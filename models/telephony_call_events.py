@@ -99,7 +99,9 @@ class TelephonyCall(models.Model):
             self.write({"state": "answered", "answer_date": when})
             return True
         if kind in ("StasisEnd", "ChannelDestroyed") and not self.end_date:
-            self._close(when, hangup_cause(event))
+            cause = hangup_cause(event)
+            # Asterisk destroys a dial string it cannot place (a missing context) with cause 0 while still Down.
+            self._close(when, cause, placed=bool(cause) or event["channel"].get("state") != "Down")
             return True
         return changed
 

@@ -105,12 +105,13 @@ class TelephonyConferenceParticipant(models.Model):
             if not self._move_to("rejected" if cause in BUSY_CAUSES else "failed", when):
                 return False
             if self.state == "failed":
-                self._tell_inviter_it_failed(event.get("cause_txt") or self.env._("cause %(cause)s", cause=cause))
+                self._tell_inviter_it_failed(event.get("cause_txt") or "", cause)
             return True
         return False
 
-    def _tell_inviter_it_failed(self, cause):
-        """Whoever had the PBX call this participant learns that the call could not be made, and why."""
+    def _tell_inviter_it_failed(self, cause_txt, cause):
+        """Whoever had the PBX call this participant learns that the call could not be made, and why.
+        A dial string the PBX cannot place (a missing dialplan context) ends with cause 0, "Unknown"."""
         self.ensure_one()
         if not self.invited_by_id:
             return
@@ -120,9 +121,11 @@ class TelephonyConferenceParticipant(models.Model):
                 "type": "danger",
                 "title": self.env._("Could not call %(who)s", who=self.display_name),
                 "message": self.env._(
-                    "The PBX could not call %(who)s into %(room)s: %(cause)s.",
+                    "The PBX could not call %(who)s into %(room)s: it reports “%(cause_txt)s” (cause %(cause)s)."
+                    " If this keeps happening, check the PBX's dial templates.",
                     who=self.display_name,
                     room=self.conference_id.display_name,
+                    cause_txt=cause_txt or self.env._("no reason given"),
                     cause=cause,
                 ),
                 "sticky": False,

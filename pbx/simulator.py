@@ -33,17 +33,20 @@ Where it behaves like Asterisk 22 because the addon relies on it (the Asterisk f
 
 - A channel the application originates enters Stasis with its ``appArgs`` once answered, whatever they are:
   the peer leg of a forwarded call (``<id>-peer``) sends StasisStart with args ``["peer", id]`` like any
-  other (Asterisk sends StasisStart for every channel entering the application, originated or dialled in).
+  other (seen on Asterisk 22.10.1: an originate with ``appArgs=peer,abc123`` sends ChannelStateChange Up,
+  then StasisStart with ``"args": ["peer", "abc123"]`` and the originate's caller id on the channel).
 - A playback takes time: ``PlaybackStarted``, then ``PlaybackFinished`` (state ``done``) after
-  ``playback_seconds`` (1 s by default; Asterisk plays the whole sound file, ``vm-goodbye`` lasts about
-  a second). A hang-up during a playback cuts it: ``PlaybackFinished`` comes with state ``failed``
-  before the channel's StasisEnd (Asterisk's playback ends when its channel hangs up, and
-  res_stasis_playback reports a playback that did not complete as failed).
+  ``playback_seconds`` (1 s by default; on Asterisk 22.10.1 ``sound:conf-getpin`` played 2.4 s before its
+  ``done``). A hang-up during a playback cuts it: ChannelHangupRequest, ``PlaybackFinished`` with state
+  ``failed``, then StasisEnd and ChannelDestroyed (the order Asterisk 22.10.1 sent for a DELETE 7 ms after
+  a play).
 - Caller ids are parsed like Asterisk's ``ast_callerid_parse``: ``"Name" <number>``, ``<number>``, a
   bare number, or a bare (or quoted) name.
 - An endpoint configured with ``{"fails": cause}`` stands for a dial string the PBX accepts and cannot
   place, like ``Local/{number}@from-internal`` when that context does not exist: the originate answers
-  200, then the channel is destroyed at once (no Ringing) with that cause and its ``cause_txt``.
+  200, then the channel is destroyed at once (no Ringing, no StasisStart) with that cause and its
+  ``cause_txt`` (Asterisk 22.10.1 answers 200 for ``Local/555@missing-context``, then within 1 ms sends
+  ChannelDestroyed with cause 0, "Unknown", for a channel that never left Down).
 
 Where it differs from Asterisk: there is no audio and no dialplan; an endpoint's behaviour (answer after
 a delay, busy, no answer) comes from the configuration; originated calls are single channels (no Local
