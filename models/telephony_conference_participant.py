@@ -43,9 +43,7 @@ class TelephonyConferenceParticipant(models.Model):
     session = fields.Integer(
         readonly=True, index=True, help="The conference's session this participant took part in (see its counter)."
     )
-    invited_by_id = fields.Many2one(
-        "res.users", string="Invited By", readonly=True, help="Who had the PBX call this participant."
-    )
+    invited_by_id = fields.Many2one("res.users", readonly=True, help="Who had the PBX call this participant.")
 
     @api.model_create_multi
     def create(self, vals_list):

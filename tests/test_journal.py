@@ -91,6 +91,15 @@ class TestJournal(TelephonyCase):
         self.assertRecordValues(call, [{"state": "rejected", "answer_date": False, "talk_seconds": 0}])
         self.assertEqual(call._telephony_payload()["state_label"], "Wrong Access Code")
         self.assertFalse(self.room.participant_ids, "a caller sent away never was in the room")
+        call.user_id = self.user_anna
+        self.user_anna.telephony_enabled = True
+        dashboard = (
+            self.env["telephony.dashboard"]
+            .with_user(self.user_anna)
+            .get_dashboard_data("custom", date_from="2026-03-02", date_to="2026-03-02")
+        )
+        kpis = {kpi["key"]: kpi["value"] for kpi in dashboard["kpis"]}
+        self.assertEqual((kpis["total"], kpis["answered"], kpis["missed"]), (1, 0, 0), "neither answered nor missed")
 
     def test_call_placed_after_odoo_gave_up_is_journaled_when_it_shows_up(self):
         channel_id = "telephony-dial-0123456789abcdef"
