@@ -120,7 +120,8 @@ class AriClient:
             )
         if status == 404 and message is None:
             return AriDisabled(
-                f"{self.base_url} has no Asterisk REST Interface at /ari: enable it in http.conf and ari.conf."
+                f"{self.base_url} has no Asterisk REST Interface at /ari (HTTP 404): Asterisk may still be "
+                "starting; otherwise enable it in http.conf and ari.conf."
             )
         if status == 404:
             return PbxNotFound(f"The PBX no longer has it: {message} ({method} {path}).")

@@ -51,7 +51,11 @@ Where it behaves like Asterisk 22 because the addon relies on it (the Asterisk f
 Where it differs from Asterisk: there is no audio and no dialplan; an endpoint's behaviour (answer after
 a delay, busy, no answer) comes from the configuration; originated calls are single channels (no Local
 ``;1``/``;2`` halves) and always send ChannelDestroyed; talking happens only when scripted through
-``/_sim`` or, with ``--demo``, at random among bridged channels with talk detection on.
+``/_sim`` or, with ``--demo``, at random among bridged channels with talk detection on. ``/_sim/delay``
+slows every request by the same time, so requests still run in the order they arrived; an Asterisk that
+froze runs the requests queued meanwhile in no set order (on 22.10.1, a DELETE sent after a timed-out
+originate ran before the channel was created and found nothing): a cancelled originate is only known
+cancelled when the PBX confirms the hang-up, otherwise the listener journals the call when it shows up.
 """
 
 import argparse
