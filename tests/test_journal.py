@@ -69,6 +69,8 @@ class TestJournal(TelephonyCase):
         )
         for user in (self.user_anna, self.user_boris):
             self.assertEqual(self.env["telephony.call"].with_user(user).search([("id", "=", call.id)]), call)
+            recent = self.env["telephony.call"].with_user(user).telephony_widget_data()["recent_calls"]
+            self.assertEqual([payload["id"] for payload in recent], call.ids, "in both widgets' recent calls")
 
     def test_unanswered_forward_is_one_missed_row(self):
         self.pbx._apply_ari_events(self._forwarded_call("+33612345678", "201", answered=False))
