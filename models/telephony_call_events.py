@@ -1,14 +1,11 @@
 """How PBX events move the journal: ARI events from the listener and webhook events (see tools/webhook.py)."""
 
-import re
-
 from odoo import api, models
 
 from ..pbx.conference import REJECTED_EVENT
 from ..tools.ari_events import caller_number, dialled_number, event_datetime, hangup_cause
 from .telephony_call_dial import DIAL_PREFIX
-
-INTERNAL_NUMBER = re.compile(r"\d{3,5}")
+from .telephony_extension_mixin import EXTENSION_PATTERN
 
 
 class TelephonyCall(models.Model):
@@ -40,7 +37,7 @@ class TelephonyCall(models.Model):
                 **values,
                 "user_id": user.id,
                 "employee_id": user.employee_id.id,
-                "direction": "internal" if INTERNAL_NUMBER.fullmatch(number) else "outbound",
+                "direction": "internal" if EXTENSION_PATTERN.fullmatch(number) else "outbound",
                 "pbx_id": pbx.id,
                 "pbx_unique_id": event["channel"]["id"],
                 "company_id": pbx.company_id.id,
