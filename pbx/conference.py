@@ -8,7 +8,9 @@ new call goes, and reports what only it can see (a caller put on hold for the ad
 (a caller who typed a wrong access code three times: they hear the whole goodbye, then the router hangs up).
 
 Prompts take time on a PBX: an action that must follow one (hanging up after the goodbye, music on hold after
-"wait for the leader") waits for its ``PlaybackFinished``, keyed by the playback id the router chose.
+"wait for the leader") waits for its ``PlaybackFinished``, keyed by the playback id the router chose; should
+that event be lost (sent while the event stream was down), the router acts at the first event it handles
+after ``PROMPT_GRACE_SECONDS``.
 Someone alone in a room's bridge hears music on hold until someone joins them.
 
 Channels arrive in three ways, told apart by their Stasis arguments:
@@ -22,6 +24,7 @@ Channels arrive in three ways, told apart by their Stasis arguments:
 
 import hmac
 import logging
+import time
 import uuid
 from dataclasses import dataclass, field
 
@@ -41,6 +44,7 @@ DTMF_EVENT = "TelephonyDtmf"  # user event: keys typed in Odoo for a channel, as
 PEER_SUFFIX = "-peer"
 END_EVENTS = ("StasisEnd", "ChannelDestroyed")
 RING_SECONDS = 45  # how long a phone the PBX calls for us rings before we give up
+PROMPT_GRACE_SECONDS = 30  # our prompts last seconds: one not reported finished by then lost its event
 
 
 @dataclass
@@ -84,15 +88,24 @@ class RoomState:
 
 
 class CallRouter:
-    def __init__(self, client, route, report=None, room_for_key=None, ring_seconds=RING_SECONDS):
+    def __init__(
+        self,
+        client,
+        route,
+        report=None,
+        room_for_key=None,
+        ring_seconds=RING_SECONDS,
+        prompt_grace_seconds=PROMPT_GRACE_SECONDS,
+    ):
         self.client = client
         self.route = route
         self.report = report or (lambda event: None)
         self.room_for_key = room_for_key or (lambda key: None)
         self.ring_seconds = ring_seconds
+        self.prompt_grace_seconds = prompt_grace_seconds
         self.callers = {}
         self.rooms = {}
-        self.after_playback = {}  # playback id -> (what to do once it finished, channel id)
+        self.after_playback = {}  # playback id -> (what to do once it finished, channel id, when at the latest)
 
     # ------------------------------------------------------------------
     # Events
@@ -120,6 +133,7 @@ class CallRouter:
                 self._playback_finished((event.get("playback") or {}).get("id"))
         except PbxError as error:
             _logger.warning("Routing %s of channel %s failed: %s", kind, channel_id, error)
+        self._act_on_overdue_prompts()
 
     def _start(self, channel, args):
         channel_id = channel["id"]
@@ -252,7 +266,7 @@ class CallRouter:
     def _play_then(self, channel_id, media, then):
         """Play ``media`` to the channel, then (on its PlaybackFinished) ``then``: "hangup" or "moh"."""
         playback_id = f"telephony-{uuid.uuid4().hex}"
-        self.after_playback[playback_id] = (then, channel_id)
+        self.after_playback[playback_id] = (then, channel_id, time.monotonic() + self.prompt_grace_seconds)
         try:
             self.client.play(channel_id, media, playback_id=playback_id)
         except PbxError:
@@ -260,8 +274,18 @@ class CallRouter:
             self._playback_finished(playback_id)
             raise
 
+    def _act_on_overdue_prompts(self):
+        """A PlaybackFinished sent while the event stream was down is lost: act on such prompts anyway,
+        rather than leave a rejected caller on the line or a waiting one in silence."""
+        now = time.monotonic()
+        for playback_id in [pid for pid, pending in self.after_playback.items() if pending[2] <= now]:
+            try:
+                self._playback_finished(playback_id)
+            except PbxError as error:
+                _logger.warning("Acting after prompt %s failed: %s", playback_id, error)
+
     def _playback_finished(self, playback_id):
-        then, channel_id = self.after_playback.pop(playback_id, (None, None))
+        then, channel_id, _deadline = self.after_playback.pop(playback_id, (None, None, None))
         if then == "hangup":
             self.client.hangup_if_present(channel_id)
         elif then == "moh":

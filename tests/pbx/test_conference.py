@@ -293,3 +293,21 @@ def test_forwarded_caller_keeps_their_display_name(routed, pbx):
     start = next(e for e in routed.events if e["type"] == "StasisStart" and e["channel"]["id"] == peer)
     assert start["channel"]["caller"] == {"name": "Alice Martin", "number": "+33612345678"}
     assert start["args"] == ["peer", caller], "the peer leg enters the application as on Asterisk"
+
+
+def test_a_goodbye_whose_end_was_never_reported_still_ends_the_call(pbx, client):
+    """The PlaybackFinished of the goodbye was lost (sent while the event stream was down)."""
+    if not pbx.is_simulator:
+        pytest.skip("needs a prompt that plays for a minute")
+    pbx.simulator.playback_seconds = 60
+    routed = RoutedPbx(pbx, client, {})
+    routed.router.prompt_grace_seconds = 0.5
+    try:
+        caller = routed.call_in("801")
+        routed.press(caller, "1#2#3#")
+        routed.wait(lambda: _playbacks(routed, caller, PROMPT_GOODBYE))
+        time.sleep(0.6)
+        routed.call_in("802")  # the next event the router handles
+        routed.wait(lambda: routed.ended(caller))
+    finally:
+        routed.stop()
