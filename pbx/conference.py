@@ -2,8 +2,7 @@
 
 The :class:`CallRouter` receives every event of the application and drives the PBX through an
 :class:`~pbx.ari.AriClient`. It knows nothing of Odoo: it asks ``route(dialled, caller, outbound)`` where a
-new call goes, and reports what only it can see (a caller put on hold for the administrator) through
-``report(event)`` as events of its own that follow the same path as the PBX's events:
+new call goes, and reports what only it can see through ``report(event)`` as events of its own that follow the same path as the PBX's events:
 ``TelephonyParticipantWaiting`` (a caller put on hold for the administrator) and ``TelephonyCallerRejected``
 (a caller who typed a wrong access code three times: they hear the whole goodbye, then the router hangs up).
 
@@ -13,12 +12,14 @@ that event be lost (sent while the event stream was down), the router acts at th
 after ``PROMPT_GRACE_SECONDS``.
 Someone alone in a room's bridge hears music on hold until someone joins them.
 
-Channels arrive in three ways, told apart by their Stasis arguments:
+Channels arrive in four ways, told apart by their Stasis arguments:
 
 - ``["invite", room_key, participant_key(, "admin")]``: a participant the room called; it skips the
   access code and goes straight in (or on hold if the room still waits for its administrator);
 - ``["dial", number, extension]``: the phone of the user with ``extension``, answered, that now wants
   ``number`` (a room or a peer);
+- ``["peer", channel_id]``: the phone the router rang for a forwarded call, answered: it is bridged with
+  the caller of ``channel_id`` (and is journaled on that caller's row, not a row of its own);
 - ``[dialled]`` (anything else): a caller the dial plan sent in; a room asks for its access code.
 """
 
