@@ -8,6 +8,9 @@ from ..tools.ari_events import event_channel_id
 from .telephony_conference_participant import LIVE_STATES
 
 WEBHOOK_PREFIX = "webhook-"
+# Channels Asterisk itself puts in a bridge to play to it (music on hold for someone alone, bridge prompts):
+# nobody takes part through them.
+PLAYER_CHANNEL_PREFIXES = ("Announcer/", "Recorder/")
 
 
 class TelephonyPbx(models.Model):
@@ -52,7 +55,8 @@ class TelephonyPbx(models.Model):
                         conference, event, "waiting"
                     )
                     changed |= conference
-            if event["type"] == "ChannelEnteredBridge" and channel_id not in participants:
+            player = (event.get("channel") or {}).get("name", "").startswith(PLAYER_CHANNEL_PREFIXES)
+            if event["type"] == "ChannelEnteredBridge" and channel_id not in participants and not player:
                 conference = pbx.env["telephony.conference"]._from_bridge_id(event["bridge"]["id"])
                 if conference:
                     participants[channel_id] = pbx.env["telephony.conference.participant"]._ari_create_for_caller(

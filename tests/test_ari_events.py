@@ -152,6 +152,14 @@ class TestAriEvents(TelephonyCase):
         self.assertEqual(call.user_id, self.user_anna)
         self.assertTrue(call.start_date)
 
+    def test_music_for_someone_alone_is_no_participant(self):
+        """Bridge music on hold enters the bridge as an Announcer channel of Asterisk's own."""
+        events = self._room_call_events()[:3]
+        announcer = _channel("1795347489.9", "Up", "", "", name="Announcer/ARI_MOH-00000001;1")
+        bridge = {"id": self.room._bridge_id(), "bridge_type": "mixing", "channels": ["1795347489.7", announcer["id"]]}
+        self.pbx._apply_ari_events([*events, _event("ChannelEnteredBridge", 10, announcer, bridge=bridge)])
+        self.assertEqual(self.room.participant_ids.mapped("channel_id"), ["1795347489.7"])
+
     def test_a_call_the_pbx_could_not_place_failed(self):
         """Asterisk 22: a Local/ dial string into a missing context dies at once, cause 0, still Down."""
         call = self._new_call("telephony-0a1b", self.user_anna, direction="outbound")
