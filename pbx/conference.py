@@ -2,9 +2,10 @@
 
 The :class:`CallRouter` receives every event of the application and drives the PBX through an
 :class:`~pbx.ari.AriClient`. It knows nothing of Odoo: it asks ``route(dialled, caller, outbound)`` where a
-new call goes, and reports what only it can see through ``report(event)`` as events of its own that follow the same path as the PBX's events:
-``TelephonyParticipantWaiting`` (a caller put on hold for the administrator) and ``TelephonyCallerRejected``
-(a caller who typed a wrong access code three times: they hear the whole goodbye, then the router hangs up).
+new call goes, and reports what only it can see through ``report(event)``, as events of its own that follow
+the same path as the PBX's events: ``TelephonyParticipantWaiting`` (a caller put on hold for the
+administrator) and ``TelephonyCallerRejected`` (a caller who typed a wrong access code three times: they
+hear the whole goodbye, then the router hangs up).
 
 Prompts take time on a PBX: an action that must follow one (hanging up after the goodbye, music on hold after
 "wait for the leader") waits for its ``PlaybackFinished``, keyed by the playback id the router chose; should
