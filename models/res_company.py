@@ -20,6 +20,12 @@ class ResCompany(models.Model):
         help="Who calls missed callers back, in turn. Empty: the user the missed call rang.",
     )
 
+    telephony_conference_caller_number = fields.Char(
+        string="Conference Caller Number",
+        help="The number people called into a meeting see. Rooms show their own extension. "
+        "Empty: meeting calls show the name 'Conference' and no number.",
+    )
+
     def _telephony_followup_fallback(self):
         """Who calls back a missed call that rang nobody in particular (an incoming number routed to a room):
         a telephony manager of this company, who reads all its calls; those whose main company it is first.

@@ -8,6 +8,7 @@ from odoo.exceptions import AccessError, UserError
 
 from ..pbx.conference import DTMF_EVENT, RING_SECONDS
 from ..tools.phone import to_e164
+from .telephony_extension_mixin import EXTENSION_PATTERN
 
 DIAL_PREFIX = "telephony-dial-"
 DTMF_PATTERN = re.compile(r"[0-9*#]{1,32}")
@@ -34,7 +35,7 @@ class TelephonyCall(models.Model):
         pbx = self.env["telephony.pbx"]._default_pbx()
         if not pbx:
             raise UserError(self.env._("No PBX is configured for %(company)s.", company=self.env.company.name))
-        internal = bool(re.fullmatch(r"\d{3,5}", number))
+        internal = bool(EXTENSION_PATTERN.fullmatch(number))
         if not internal and not to_e164(number, self.env.company.country_id.code):
             raise UserError(
                 self.env._("%(number)s is neither an internal extension nor a valid phone number.", number=number)

@@ -86,6 +86,17 @@ class TelephonyConference(models.Model):
         help="Running once someone is in the room; waiting while callers are on hold for the administrator.",
     )
     participant_ids = fields.One2many("telephony.conference.participant", "conference_id", string="Participants")
+    session = fields.Integer(
+        readonly=True,
+        copy=False,
+        help="Counts the times the room filled up: a session starts when someone arrives in the empty room.",
+    )
+    current_participant_ids = fields.One2many(
+        "telephony.conference.participant",
+        compute="_compute_current_participant_ids",
+        string="Current Session",
+        help="Who is in the room, or was in it during its last session; earlier sessions are under Participants.",
+    )
     participant_count = fields.Integer(compute="_compute_participant_count", string="Joined")
     incoming_number_ids = fields.One2many("telephony.incoming.number", "conference_id", string="Incoming Numbers")
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company, index=True)
@@ -106,6 +117,13 @@ class TelephonyConference(models.Model):
                 conference.state = "waiting"
             else:
                 conference.state = "idle"
+
+    @api.depends("session", "participant_ids.session")
+    def _compute_current_participant_ids(self):
+        for conference in self:
+            conference.current_participant_ids = conference.participant_ids.filtered_domain(
+                [("session", "=", conference.session)]
+            )
 
     @api.depends("participant_ids.state")
     def _compute_participant_count(self):
@@ -244,14 +262,14 @@ class TelephonyConference(models.Model):
             "state": self.state,
             "creator_id": self.creator_id.id,
             "administrator_id": self.administrator_id.id,
-            "participants": [participant._telephony_payload() for participant in self.participant_ids],
+            "participants": [participant._telephony_payload() for participant in self.current_participant_ids],
         }
 
     def _notify_participants(self):
         """Push each conference's new state to the browsers of everyone who may watch it."""
         for conference in self:
             payload = conference._telephony_payload()
-            users = conference.participant_ids.user_id | conference.creator_id | conference.administrator_id
+            users = conference.current_participant_ids.user_id | conference.creator_id | conference.administrator_id
             for user in users:
                 user._bus_send("telephony/conference", payload)
 
@@ -319,8 +337,18 @@ class TelephonyConference(models.Model):
             )
         return e164, False, values
 
+    def _caller_number(self):
+        """The number the people a conference calls see: the room's extension, or the company's conference
+        number for a meeting (nothing when it has none: never the number of the person called)."""
+        self.ensure_one()
+        return self.extension or self.company_id.telephony_conference_caller_number or ""
+
+    def _caller_id(self):
+        number = self._caller_number()
+        return f'"{CONFERENCE_CALLER_NAME}" <{number}>' if number else f'"{CONFERENCE_CALLER_NAME}"'
+
     def _invite(self, targets, is_administrator=False):
-        """Create a participant per target and have the PBX call them all at once."""
+        """Create a participant per target, each with its journal row, and have the PBX call them all at once."""
         self.ensure_one()
         if not self.active:
             raise UserError(
@@ -330,35 +358,38 @@ class TelephonyConference(models.Model):
                 )
             )
         pbx = self._pbx()
-        participants = self.env["telephony.conference.participant"]
+        participants = self.env["telephony.conference.participant"].sudo()
+        calls = self.env["telephony.call"].sudo()
         originates = []
         for target in targets:
             number, internal, values = self._dial_target(**target)
-            participant = participants.sudo().create(
+            participant = participants.create(
                 {
                     "conference_id": self.id,
                     "number": number,
                     "channel_id": f"telephony-{uuid.uuid4().hex}",
                     "state": "calling",
                     "is_administrator": is_administrator and values.get("user_id") == self.env.user.id,
+                    "invited_by_id": self.env.user.id,
                     **values,
                 }
             )
             participants |= participant
+            calls |= calls.create(participant._call_values(pbx, internal, self._caller_number()))
             originates.append(
                 {
                     "endpoint": pbx._endpoint_for(number, internal),
                     "channel_id": participant.channel_id,
                     "app_args": ["invite", str(self.id), str(participant.id)]
                     + (["admin"] if participant.is_administrator else []),
-                    "caller_id": f'"{CONFERENCE_CALLER_NAME}" <{self.extension or number}>',
+                    "caller_id": self._caller_id(),
                     "timeout": RING_SECONDS,
                 }
             )
         results = pbx._call_pbx(lambda client: client.originate_many(originates))
         failures = [
-            (participant, result)
-            for participant, result in zip(participants, results, strict=True)
+            (participant, call, result)
+            for participant, call, result in zip(participants, calls, results, strict=True)
             if isinstance(result, PbxError)
         ]
         if failures and len(failures) == len(participants):
@@ -366,14 +397,15 @@ class TelephonyConference(models.Model):
                 self.env._(
                     "The PBX %(pbx)s could not call anyone: %(error)s",
                     pbx=pbx.display_name,
-                    error=pbx._describe_error(failures[0][1]),
+                    error=pbx._describe_error(failures[0][2]),
                 )
             )
         now = fields.Datetime.now()
-        for participant, _error in failures:
+        for participant, call, _error in failures:
             participant._move_to("failed", now)
+            call.write({"state": "failed", "end_date": now})
         self._notify_participants()
-        return participants
+        return participants.with_env(self.env)
 
     def action_invite(self, number=None, user_id=None, employee_id=None, partner_id=None):
         """Call someone and link them straight into the conference (no access code)."""

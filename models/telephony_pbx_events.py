@@ -8,6 +8,9 @@ from ..tools.ari_events import event_channel_id
 from .telephony_conference_participant import LIVE_STATES
 
 WEBHOOK_PREFIX = "webhook-"
+# Channels Asterisk itself puts in a bridge to play to it (music on hold for someone alone, bridge prompts):
+# nobody takes part through them.
+PLAYER_CHANNEL_PREFIXES = ("Announcer/", "Recorder/")
 
 
 class TelephonyPbx(models.Model):
@@ -42,7 +45,9 @@ class TelephonyPbx(models.Model):
             if not channel_id:
                 continue
             if event["type"] == "StasisStart" and channel_id not in calls and channel_id not in participants:
-                calls[channel_id] = pbx.env["telephony.call"]._ari_open_inbound_call(pbx, event)
+                opened = pbx.env["telephony.call"]._ari_open_call(pbx, event)
+                if opened:
+                    calls[channel_id] = opened
             if event["type"] == WAITING_EVENT and channel_id not in participants:
                 conference = pbx.env["telephony.conference"].browse(event["room_key"]).exists()
                 if conference:
@@ -50,7 +55,8 @@ class TelephonyPbx(models.Model):
                         conference, event, "waiting"
                     )
                     changed |= conference
-            if event["type"] == "ChannelEnteredBridge" and channel_id not in participants:
+            player = (event.get("channel") or {}).get("name", "").startswith(PLAYER_CHANNEL_PREFIXES)
+            if event["type"] == "ChannelEnteredBridge" and channel_id not in participants and not player:
                 conference = pbx.env["telephony.conference"]._from_bridge_id(event["bridge"]["id"])
                 if conference:
                     participants[channel_id] = pbx.env["telephony.conference.participant"]._ari_create_for_caller(

@@ -2,21 +2,32 @@
 
 The :class:`CallRouter` receives every event of the application and drives the PBX through an
 :class:`~pbx.ari.AriClient`. It knows nothing of Odoo: it asks ``route(dialled, caller, outbound)`` where a
-new call goes, and reports what only it can see (a caller put on hold for the administrator) through
-``report(event)`` as an event of its own, ``TelephonyParticipantWaiting``, that follows the same path
-as the PBX's events.
+new call goes, and reports what only it can see through ``report(event)``, as events of its own that follow
+the same path as the PBX's events: ``TelephonyParticipantWaiting`` (a caller put on hold for the
+administrator) and ``TelephonyCallerRejected`` (a caller who typed a wrong access code three times: they
+hear the whole goodbye, then the router hangs up).
 
-Channels arrive in three ways, told apart by their Stasis arguments:
+Prompts take time on a PBX: an action that must follow one (hanging up after the goodbye, music on hold after
+"wait for the leader") waits for its ``PlaybackFinished``, keyed by the playback id the router chose; should
+that event be lost (sent while the event stream was down), the router acts at the first event it handles
+after ``PROMPT_GRACE_SECONDS``.
+Someone alone in a room's bridge hears music on hold until someone joins them.
+
+Channels arrive in four ways, told apart by their Stasis arguments:
 
 - ``["invite", room_key, participant_key(, "admin")]``: a participant the room called; it skips the
   access code and goes straight in (or on hold if the room still waits for its administrator);
 - ``["dial", number, extension]``: the phone of the user with ``extension``, answered, that now wants
   ``number`` (a room or a peer);
+- ``["peer", channel_id]``: the phone the router rang for a forwarded call, answered: it is bridged with
+  the caller of ``channel_id`` (and is journaled on that caller's row, not a row of its own);
 - ``[dialled]`` (anything else): a caller the dial plan sent in; a room asks for its access code.
 """
 
 import hmac
 import logging
+import time
+import uuid
 from dataclasses import dataclass, field
 
 from .ari import PbxError
@@ -30,10 +41,12 @@ PROMPT_WRONG_CODE = "sound:conf-invalidpin"
 PROMPT_GOODBYE = "sound:vm-goodbye"
 PROMPT_WAIT_FOR_ADMIN = "sound:conf-waitforleader"
 WAITING_EVENT = "TelephonyParticipantWaiting"
+REJECTED_EVENT = "TelephonyCallerRejected"  # three wrong access codes: the caller is sent away
 DTMF_EVENT = "TelephonyDtmf"  # user event: keys typed in Odoo for a channel, as if typed on its phone
 PEER_SUFFIX = "-peer"
 END_EVENTS = ("StasisEnd", "ChannelDestroyed")
 RING_SECONDS = 45  # how long a phone the PBX calls for us rings before we give up
+PROMPT_GRACE_SECONDS = 30  # our prompts last seconds: one not reported finished by then lost its event
 
 
 @dataclass
@@ -73,17 +86,28 @@ class RoomState:
     bridge_ready: bool = False
     administrator_present: bool = False
     waiting: list = field(default_factory=list)
+    music: bool = False  # music on hold plays in the bridge, for someone alone in it
 
 
 class CallRouter:
-    def __init__(self, client, route, report=None, room_for_key=None, ring_seconds=RING_SECONDS):
+    def __init__(
+        self,
+        client,
+        route,
+        report=None,
+        room_for_key=None,
+        ring_seconds=RING_SECONDS,
+        prompt_grace_seconds=PROMPT_GRACE_SECONDS,
+    ):
         self.client = client
         self.route = route
         self.report = report or (lambda event: None)
         self.room_for_key = room_for_key or (lambda key: None)
         self.ring_seconds = ring_seconds
+        self.prompt_grace_seconds = prompt_grace_seconds
         self.callers = {}
         self.rooms = {}
+        self.after_playback = {}  # playback id -> (what to do once it finished, channel id, when at the latest)
 
     # ------------------------------------------------------------------
     # Events
@@ -107,8 +131,11 @@ class CallRouter:
                 self._end(self.callers.pop(channel_id))
             elif kind == "ChannelEnteredBridge" and channel_id in self.callers:
                 self.callers[channel_id].state = "bridged"
+            elif kind == "PlaybackFinished":
+                self._playback_finished((event.get("playback") or {}).get("id"))
         except PbxError as error:
             _logger.warning("Routing %s of channel %s failed: %s", kind, channel_id, error)
+        self._act_on_overdue_prompts()
 
     def _start(self, channel, args):
         channel_id = channel["id"]
@@ -134,6 +161,9 @@ class CallRouter:
             self._receive(caller)
         elif isinstance(destination, Forward):
             self.callers[channel_id] = Caller(channel_id, number=number, state="forwarding")
+            name = (channel.get("caller") or {}).get("name") or ""
+            if not outbound:
+                destination = _with_caller_name(destination, name, number)
             self._forward(channel_id, destination)
         else:
             _logger.info("Nobody answers %r (from %r): hanging up channel %s", dialled, number, channel_id)
@@ -170,8 +200,10 @@ class CallRouter:
         caller.tries += 1
         if caller.tries >= MAX_CODE_TRIES:
             caller.state = "ended"
-            self.client.play(caller.channel_id, PROMPT_GOODBYE)
-            self.client.hangup_if_present(caller.channel_id)
+            self.report(
+                {"type": REJECTED_EVENT, "channel": {"id": caller.channel_id, "caller": {"number": caller.number}}}
+            )
+            self._play_then(caller.channel_id, PROMPT_GOODBYE, "hangup")
         else:
             self.client.play(caller.channel_id, PROMPT_WRONG_CODE)
 
@@ -194,7 +226,6 @@ class CallRouter:
         if caller.room.wait_for_administrator and not state.administrator_present:
             caller.state = "waiting"
             state.waiting.append(caller.channel_id)
-            self.client.start_moh(caller.channel_id)
             self.report(
                 {
                     "type": WAITING_EVENT,
@@ -202,6 +233,7 @@ class CallRouter:
                     "room_key": caller.room.key,
                 }
             )
+            self._play_then(caller.channel_id, PROMPT_WAIT_FOR_ADMIN, "moh")
             return
         self._bridge(state, caller)
         for waiting_id in state.waiting:
@@ -210,6 +242,7 @@ class CallRouter:
                 self.client.stop_moh(waiting_id)
                 self._bridge(state, waiting)
         state.waiting = []
+        self._music_for_the_lonely(state)
 
     def _bridge(self, state, caller):
         if not state.bridge_ready:
@@ -217,6 +250,50 @@ class CallRouter:
             state.bridge_ready = True
         self.client.add_channel(state.room.bridge_id, caller.channel_id)
         caller.state = "bridged"
+
+    def _music_for_the_lonely(self, state):
+        """Someone alone in the room hears music on hold (not silence) until someone joins them."""
+        bridged = [c for c in self.callers.values() if c.room and c.room.key == state.room.key and c.state == "bridged"]
+        alone = len(bridged) == 1
+        if alone and not state.music:
+            self.client.start_bridge_moh(state.room.bridge_id)
+        elif not alone and state.music and bridged:
+            self.client.stop_bridge_moh(state.room.bridge_id)
+        state.music = alone
+
+    # ------------------------------------------------------------------
+    # Prompts
+    # ------------------------------------------------------------------
+
+    def _play_then(self, channel_id, media, then):
+        """Play ``media`` to the channel, then (on its PlaybackFinished) ``then``: "hangup" or "moh"."""
+        playback_id = f"telephony-{uuid.uuid4().hex}"
+        self.after_playback[playback_id] = (then, channel_id, time.monotonic() + self.prompt_grace_seconds)
+        try:
+            self.client.play(channel_id, media, playback_id=playback_id)
+        except PbxError:
+            # No prompt to wait for: act at once rather than leave the caller in silence.
+            self._playback_finished(playback_id)
+            raise
+
+    def _act_on_overdue_prompts(self):
+        """A PlaybackFinished sent while the event stream was down is lost: act on such prompts anyway,
+        rather than leave a rejected caller on the line or a waiting one in silence."""
+        now = time.monotonic()
+        for playback_id in [pid for pid, pending in self.after_playback.items() if pending[2] <= now]:
+            try:
+                self._playback_finished(playback_id)
+            except PbxError as error:
+                _logger.warning("Acting after prompt %s failed: %s", playback_id, error)
+
+    def _playback_finished(self, playback_id):
+        then, channel_id, _deadline = self.after_playback.pop(playback_id, (None, None, None))
+        if then == "hangup":
+            self.client.hangup_if_present(channel_id)
+        elif then == "moh":
+            caller = self.callers.get(channel_id)
+            if caller and caller.state == "waiting":
+                self.client.start_moh(channel_id)
 
     def adopt(self, channel_id, room, number="", waiting=False, is_administrator=False):
         """Follow a channel that was already in a room (or on hold for it) before a restart."""
@@ -230,6 +307,11 @@ class CallRouter:
             state.administrator_present = True
 
     def _end(self, caller):
+        self.after_playback = {
+            playback_id: pending
+            for playback_id, pending in self.after_playback.items()
+            if pending[1] != caller.channel_id
+        }
         if caller.peer_id:
             self.callers.pop(caller.peer_id, None)
             self.client.hangup_if_present(caller.peer_id)
@@ -248,6 +330,8 @@ class CallRouter:
             if state.bridge_ready:
                 self.client.destroy_bridge_if_present(caller.room.bridge_id)
             del self.rooms[caller.room.key]
+        elif caller.state == "bridged":
+            self._music_for_the_lonely(state)
 
     # ------------------------------------------------------------------
     # Two-party calls
@@ -279,3 +363,11 @@ class CallRouter:
         self.client.add_channel(bridge_id, caller.channel_id)
         self.client.add_channel(bridge_id, peer.channel_id)
         caller.state = peer.state = "bridged"
+
+
+def _with_caller_name(destination, name, number):
+    """The forward, showing the caller's display name too ("Name" <number>) when the PBX gave one."""
+    name = name.replace('"', "").strip()
+    if not name or destination.caller_id.lstrip().startswith('"'):
+        return destination
+    return Forward(destination.endpoint, f'"{name}" {destination.caller_id or f"<{number}>"}')

@@ -15,7 +15,8 @@ ARI resources implemented (under ``/ari``; HTTP basic auth or ``api_key=user:pas
   (direction required), ``POST channels/{id}/dtmf``, ``POST channels/{id}/play``,
   ``POST|DELETE channels/{id}/moh``, ``POST channels/{id}/variable``
 - ``GET|POST bridges``, ``POST bridges/{id}`` (create with that id), ``GET|DELETE bridges/{id}``,
-  ``POST bridges/{id}/addChannel``, ``POST bridges/{id}/removeChannel``, ``POST bridges/{id}/play``
+  ``POST bridges/{id}/addChannel``, ``POST bridges/{id}/removeChannel``, ``POST bridges/{id}/play``,
+  ``POST|DELETE bridges/{id}/moh``
 - ``GET events?app=NAME`` (WebSocket)
 
 Events sent: StasisStart, StasisEnd, ChannelStateChange, ChannelDtmfReceived, ChannelTalkingStarted,
@@ -28,10 +29,33 @@ application), ``POST _sim/channels/{id}/dtmf?digits=12#`` (a phone's keypad),
 ``POST _sim/channels/{id}/talk?talking=1|0``, ``POST _sim/channels/{id}/hangup`` (the phone hangs up),
 ``POST _sim/drop`` (close every event WebSocket), ``POST _sim/delay?seconds=S`` (slow every ARI answer).
 
+Where it behaves like Asterisk 22 because the addon relies on it (the Asterisk fact behind each):
+
+- A channel the application originates enters Stasis with its ``appArgs`` once answered, whatever they are:
+  the peer leg of a forwarded call (``<id>-peer``) sends StasisStart with args ``["peer", id]`` like any
+  other (seen on Asterisk 22.10.1: an originate with ``appArgs=peer,abc123`` sends ChannelStateChange Up,
+  then StasisStart with ``"args": ["peer", "abc123"]`` and the originate's caller id on the channel).
+- A playback takes time: ``PlaybackStarted``, then ``PlaybackFinished`` (state ``done``) after
+  ``playback_seconds`` (1 s by default; on Asterisk 22.10.1 ``sound:conf-getpin`` played 2.4 s before its
+  ``done``). A hang-up during a playback cuts it: ChannelHangupRequest, ``PlaybackFinished`` with state
+  ``failed``, then StasisEnd and ChannelDestroyed (the order Asterisk 22.10.1 sent for a DELETE 7 ms after
+  a play).
+- Caller ids are parsed like Asterisk's ``ast_callerid_parse``: ``"Name" <number>``, ``<number>``, a
+  bare number, or a bare (or quoted) name.
+- An endpoint configured with ``{"fails": cause}`` stands for a dial string the PBX accepts and cannot
+  place, like ``Local/{number}@from-internal`` when that context does not exist: the originate answers
+  200, then the channel is destroyed at once (no Ringing, no StasisStart) with that cause and its
+  ``cause_txt`` (Asterisk 22.10.1 answers 200 for ``Local/555@missing-context``, then within 1 ms sends
+  ChannelDestroyed with cause 0, "Unknown", for a channel that never left Down).
+
 Where it differs from Asterisk: there is no audio and no dialplan; an endpoint's behaviour (answer after
 a delay, busy, no answer) comes from the configuration; originated calls are single channels (no Local
 ``;1``/``;2`` halves) and always send ChannelDestroyed; talking happens only when scripted through
-``/_sim`` or, with ``--demo``, at random among bridged channels with talk detection on.
+``/_sim`` or, with ``--demo``, at random among bridged channels with talk detection on. ``/_sim/delay``
+slows every request by the same time, so requests still run in the order they arrived; an Asterisk that
+froze runs the requests queued meanwhile in no set order (on 22.10.1, a DELETE sent after a timed-out
+originate ran before the channel was created and found nothing): a cancelled originate is only known
+cancelled when the PBX confirms the hang-up, otherwise the listener journals the call when it shows up.
 """
 
 import argparse
@@ -54,13 +78,22 @@ from aiohttp import WSMsgType, web
 _logger = logging.getLogger(__name__)
 
 ASTERISK_VERSION = "22.10.1-telephony-simulator"
-CAUSES = {16: "Normal Clearing", 17: "User busy", 19: "User alerting, no answer", 0: "Unknown"}
+CAUSES = {
+    0: "Unknown",
+    1: "Unallocated (unassigned) number",
+    3: "No route to destination",
+    16: "Normal Clearing",
+    17: "User busy",
+    19: "User alerting, no answer",
+    34: "Circuit/channel congestion",
+}
 DEFAULT_ENDPOINTS = {
     **{str(extension): {"answer_after": 0.3} for extension in range(100, 110)},
     "486": {"busy": True},
     "408": {"no_answer": True},
 }
 DEFAULT_BEHAVIOUR = {"answer_after": 0.5}
+PLAYBACK_SECONDS = 1.0
 
 
 def _now():
@@ -84,6 +117,7 @@ class Channel:
         self.moh = False
         self.bridge_id = None
         self.variables = {}
+        self.playbacks = {}  # playback id -> (its task, the playback) while it plays
         self.created = _now()
 
     def as_json(self):
@@ -106,6 +140,7 @@ class Bridge:
         self.id = bridge_id
         self.name = name
         self.channels = []
+        self.moh = False
         self.created = _now()
 
     def as_json(self):
@@ -131,13 +166,23 @@ class AriError(web.HTTPException):
 class Simulator:
     """The simulated PBX. ``start()`` serves it from a background thread; ``serve_forever()`` in the foreground."""
 
-    def __init__(self, host="127.0.0.1", port=8088, user="telephony", password="telephony", endpoints=None, demo=False):
+    def __init__(
+        self,
+        host="127.0.0.1",
+        port=8088,
+        user="telephony",
+        password="telephony",
+        endpoints=None,
+        demo=False,
+        playback_seconds=PLAYBACK_SECONDS,
+    ):
         self.host = host
         self.port = port
         self.user = user
         self.password = password
         self.endpoints = {**DEFAULT_ENDPOINTS, **(endpoints or {})}
         self.demo = demo
+        self.playback_seconds = playback_seconds
         self.channels = {}
         self.bridges = {}
         self.sockets = {}
@@ -246,6 +291,8 @@ class Simulator:
             web.post("/ari/bridges/{id}/addChannel", self.add_channel),
             web.post("/ari/bridges/{id}/removeChannel", self.remove_channel),
             web.post("/ari/bridges/{id}/play", self.play_on_bridge),
+            web.post("/ari/bridges/{id}/moh", self.start_bridge_moh),
+            web.delete("/ari/bridges/{id}/moh", self.stop_bridge_moh),
             web.post("/_sim/calls", self.sim_incoming_call),
             web.post("/_sim/channels/{id}/dtmf", self.sim_press),
             web.post("/_sim/channels/{id}/talk", self.sim_talk),
@@ -384,6 +431,9 @@ class Simulator:
 
     async def _ring(self, channel, behaviour, timeout):
         await asyncio.sleep(0.02)
+        if "fails" in behaviour:
+            await self._destroy(channel, int(behaviour["fails"]))
+            return
         await self._set_state(channel, "Ringing")
         if behaviour.get("busy"):
             await asyncio.sleep(0.1)
@@ -414,6 +464,10 @@ class Simulator:
             return
         request = {"cause": 32, "soft": True} if soft else {"cause": cause}
         await self._emit_channel(channel, "ChannelHangupRequest", **request)
+        for playback_id in list(channel.playbacks):
+            task, playback = channel.playbacks.pop(playback_id)
+            task.cancel()
+            await self._emit(channel.app, "PlaybackFinished", playback={**playback, "state": "failed"})
         if channel.bridge_id in self.bridges:
             await self._leave_bridge(channel, self.bridges[channel.bridge_id])
         if channel.in_stasis:
@@ -458,9 +512,9 @@ class Simulator:
 
     async def play_on_channel(self, request):
         channel = self._channel(request)
-        return await self._play(request, channel.app, f"channel:{channel.id}")
+        return await self._play(request, channel.app, f"channel:{channel.id}", channel)
 
-    async def _play(self, request, app, target_uri):
+    async def _play(self, request, app, target_uri, channel=None):
         media = request.query.get("media")
         if not media:
             raise AriError(400, "Media must be specified")
@@ -471,13 +525,17 @@ class Simulator:
             "language": "en",
             "state": "queued",
         }
-        self._spawn(self._run_playback(app, playback))
+        task = self._spawn(self._run_playback(app, playback, channel))
+        if channel:
+            channel.playbacks[playback["id"]] = (task, playback)
         return web.json_response(playback, status=201)
 
-    async def _run_playback(self, app, playback):
+    async def _run_playback(self, app, playback, channel):
         await asyncio.sleep(0.01)
         await self._emit(app, "PlaybackStarted", playback={**playback, "state": "playing"})
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(self.playback_seconds)
+        if channel:
+            channel.playbacks.pop(playback["id"], None)
         await self._emit(app, "PlaybackFinished", playback={**playback, "state": "done"})
 
     async def start_moh(self, request):
@@ -564,6 +622,14 @@ class Simulator:
             if channel.talking:
                 await self._talk(channel, False)
             await self._emit_channel(channel, "ChannelLeftBridge", bridge=bridge.as_json())
+
+    async def start_bridge_moh(self, request):
+        self._bridge(request).moh = True
+        return web.Response(status=204)
+
+    async def stop_bridge_moh(self, request):
+        self._bridge(request).moh = False
+        return web.Response(status=204)
 
     async def play_on_bridge(self, request):
         bridge = self._bridge(request)
@@ -656,11 +722,14 @@ def _endpoint_number(endpoint):
 
 
 def _parse_caller_id(caller_id):
-    """``"Conference" <800>`` -> (``Conference``, ``800``)."""
+    """``"Conference" <800>`` -> (``Conference``, ``800``); ``"Conference"`` -> (``Conference``, ``""``)."""
+    caller_id = caller_id.strip()
     if "<" in caller_id and caller_id.endswith(">"):
         name, _, number = caller_id[:-1].partition("<")
         return name.strip().strip('"'), number.strip()
-    return "", caller_id.strip()
+    if caller_id.startswith('"') or not all(char.isdigit() or char in "+*#" for char in caller_id):
+        return caller_id.strip('"'), ""
+    return "", caller_id
 
 
 def main(argv=None):
@@ -674,13 +743,22 @@ def main(argv=None):
         help='JSON file: {"101": {"answer_after": 1.5}, "486": {"busy": true}, "408": {"no_answer": true}}',
     )
     parser.add_argument("--demo", action="store_true", help="make bridged participants talk at random")
+    parser.add_argument("--playback-seconds", type=float, default=PLAYBACK_SECONDS, help="how long a prompt plays")
     options = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     endpoints = None
     if options.endpoints:
         with open(options.endpoints, encoding="utf-8") as handle:
             endpoints = json.load(handle)
-    Simulator(options.host, options.port, options.user, options.password, endpoints, options.demo).serve_forever()
+    Simulator(
+        options.host,
+        options.port,
+        options.user,
+        options.password,
+        endpoints,
+        options.demo,
+        playback_seconds=options.playback_seconds,
+    ).serve_forever()
 
 
 if __name__ == "__main__":

@@ -22,3 +22,5 @@ from . import test_rights
 from . import test_multi_company
 from . import test_timeline_dates
 from . import test_dashboard_ui
+from . import test_journal
+from . import test_journal_listener
