@@ -171,6 +171,9 @@ class TestListener(SharedCursorMixin, HttpCase):
         colleague = self.env["res.users"].create(
             {"name": "Colleague", "login": "colleague_listener", "telephony_extension": "7101"}
         )
+        # Read what the test compares before the listener shares the cursor: reading it later, outside the
+        # test lock, races the listener thread on the same cursor ("no results to fetch", MissingError).
+        colleague_extension = colleague.telephony_extension
         self.env.flush_all()
         listener = self._listener()
         self.assertTrue(listener.active.wait(15))
@@ -178,11 +181,12 @@ class TestListener(SharedCursorMixin, HttpCase):
             payload = self.env["telephony.call"].with_user(self.administrator).action_dial("7101")
             call = self.env["telephony.call"].browse(payload["id"])
             self.assertEqual(call.user_id, self.administrator)
+            channel_id = call.pbx_unique_id
         self._wait_until(lambda: call.state == "answered", message="the colleague answering")
-        peer = self.simulator.channels[f"{call.pbx_unique_id}-peer"]
+        peer = self.simulator.channels[f"{channel_id}-peer"]
         self.assertTrue(peer.name.startswith("PJSIP/7101"))
         self._sim(f"channels/{peer.id}/hangup")
         self._wait_until(lambda: call.end_date, message="both ends hung up")
         self.assertGreaterEqual(self._read(lambda: call.talk_seconds), 0)
         self.assertFalse(self.simulator.channels, "hanging up one end hangs up the other")
-        self.assertEqual(self._read(lambda: call.called_number), colleague.telephony_extension)
+        self.assertEqual(self._read(lambda: call.called_number), colleague_extension)
