@@ -95,10 +95,18 @@ class Channel:
             "caller": dict(self.caller),
             "connected": {"name": "", "number": ""},
             "accountcode": "",
-            "dialplan": {"context": "telephony-in", "exten": self.exten, "priority": 1, "app_name": "Stasis"},
+            "dialplan": self._dialplan(),
             "creationtime": self.created,
             "language": "en",
         }
+
+    def _dialplan(self):
+        """In Stasis, Asterisk lists the application and its arguments as the dialplan's ``app_data``;
+        a channel still ringing runs no application yet."""
+        dialplan = {"context": "telephony-in", "exten": self.exten, "priority": 1, "app_name": "", "app_data": ""}
+        if self.in_stasis:
+            dialplan.update(app_name="Stasis", app_data=",".join([self.app, *self.args]))
+        return dialplan
 
 
 class Bridge:
