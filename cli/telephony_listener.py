@@ -11,6 +11,7 @@ import queue
 import signal
 import threading
 import time
+from datetime import datetime, timezone
 
 from odoo import api, sql_db
 from odoo.cli import Command
@@ -176,31 +177,22 @@ class PbxListener(threading.Thread):
         return batch
 
     def _rebuild(self, pbx, client, router):
-        """Bring Odoo and the router in line with the calls the PBX has live right now."""
+        """Reconcile Odoo and the router with the calls the PBX has live right now."""
         try:
             channels = client.list_channels()
             bridges = client.list_bridges()
         except PbxError as error:
             _logger.warning("PBX %s: could not read live calls to rebuild state: %s", self.pbx_id, error)
             return
-        for channel_id, room, number, waiting, is_administrator in pbx._rebuild_live_state(channels, bridges):
-            router.adopt(channel_id, room, number, waiting, is_administrator)
-        bridged = {channel_id for bridge in bridges for channel_id in bridge.get("channels") or []}
-        for channel in channels:
-            # A caller who arrived while nobody listened still waits, unanswered, for us to route them.
-            if channel.get("state") == "Ring" and channel["id"] not in bridged and channel["id"] not in router.callers:
-                start = {"type": "StasisStart", "channel": channel, "args": _stasis_args(channel)}
-                router.handle(start)
-                self._late_starts.append(start)
-
-
-def _stasis_args(channel):
-    """The Stasis() arguments of a channel as the PBX lists it: "app,arg1,arg2" in its dialplan data."""
-    dialplan = channel.get("dialplan") or {}
-    app_data = dialplan.get("app_data") or ""
-    if dialplan.get("app_name") == "Stasis" and "," in app_data:
-        return app_data.split(",")[1:]
-    return [dialplan["exten"]] if dialplan.get("exten") else []
+        answered_at = {
+            channel_id: datetime.fromtimestamp(stamp, timezone.utc).replace(tzinfo=None, microsecond=0)
+            for channel_id, stamp in router.answered_times().items()
+        }
+        members = pbx._rebuild_live_state(channels, bridges, answered_at)
+        bridge_prefix = pbx.env["telephony.conference"]._bridge_prefix()
+        self._late_starts += router.reconcile(
+            channels, bridges, members, owned_bridge=lambda bridge_id: bridge_id.startswith(bridge_prefix)
+        )
 
 
 class TelephonyListener(Command):

@@ -118,16 +118,21 @@ class TelephonyPbx(models.Model):
             "start_date": event["timestamp"],
         }, warnings
 
-    def _rebuild_live_state(self, channels, bridges):
+    def _rebuild_live_state(self, channels, bridges, answered_at=None):
         """Bring the journal and the rooms in line with the calls the PBX has live right now.
 
-        Used when the listener (re)connects: whatever ended while nobody listened is closed,
-        and whoever sits in a conference bridge is shown as joined. Returns who is still in a room
-        or waiting for one, for the router to follow again.
+        Used when the listener (re)connects. Whatever ended while nobody listened is closed at the
+        listener's last heartbeat (``listener_seen_date``): the PBX keeps no trace of ended channels, so
+        that is the last moment Odoo knew them alive; the error is at most the time nobody listened.
+        ``answered_at`` maps the channels the router had answered (a room's receptionist answers at once)
+        to when, for those whose answer event was lost. Whoever sits in a conference bridge is shown as
+        joined and their call as answered. Returns who is still in a room or waiting for one, for the
+        router to follow again.
         """
         self.ensure_one()
         pbx = self.sudo()
         now = fields.Datetime.now()
+        last_seen = min(pbx.listener_seen_date or now, now)
         channels_by_id = {channel["id"]: channel for channel in channels}
         bridge_of_channel = {
             channel_id: bridge["id"] for bridge in bridges for channel_id in bridge.get("channels") or []
@@ -138,7 +143,8 @@ class TelephonyPbx(models.Model):
         changed = participants.conference_id
         for participant in participants:
             if participant.channel_id not in channels_by_id:
-                participant._move_to("left" if participant.state in ("waiting", "joined") else "failed", now)
+                left = "left" if participant.state in ("waiting", "joined") else "failed"
+                participant._move_to(left, max(last_seen, participant.join_date or participant.create_date))
             elif participant.channel_id in bridge_of_channel:
                 participant._move_to("joined", now)
         known = set(participants.mapped("channel_id"))
@@ -149,8 +155,7 @@ class TelephonyPbx(models.Model):
                 pbx.env["telephony.conference.participant"]._ari_create_for_caller(conference, event, "joined")
                 changed |= conference
         open_calls = pbx.env["telephony.call"].search([("pbx_id", "=", pbx.id), ("end_date", "=", False)])
-        for call in open_calls.filtered(lambda call: call.pbx_unique_id not in channels_by_id):
-            call._close(now)
+        pbx._reconcile_open_calls(open_calls, channels_by_id, bridge_of_channel, answered_at or {}, last_seen)
         changed._notify_participants()
         live = pbx.env["telephony.conference.participant"].search(
             [("conference_id.pbx_id", "=", pbx.id), ("state", "in", ("waiting", "joined"))]
@@ -159,3 +164,19 @@ class TelephonyPbx(models.Model):
             (p.channel_id, p.conference_id._router_room(), p.number or "", p.state == "waiting", p.is_administrator)
             for p in live
         ]
+
+    def _reconcile_open_calls(self, open_calls, channels_by_id, bridge_of_channel, answered_at, last_seen):
+        """Answer the open calls whose answer was lost (bridged on the PBX, or answered by the router), and
+        close those whose channel is gone at ``last_seen``, never before they began."""
+        for call in open_calls:
+            channel_id = call.pbx_unique_id
+            if call.state == "ringing" and (channel_id in answered_at or channel_id in bridge_of_channel):
+                answer = answered_at.get(channel_id) or last_seen
+                call.write({"state": "answered", "answer_date": max(answer, call.start_date)})
+            if channel_id not in channels_by_id:
+                call._close(max(last_seen, call.answer_date or call.start_date))
+
+    def _record_listener_heard(self):
+        """The listener's heartbeat: it knew this PBX's live calls until now."""
+        self.ensure_one()
+        self.sudo().listener_seen_date = fields.Datetime.now()
