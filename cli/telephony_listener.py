@@ -29,6 +29,7 @@ STANDBY_POLL_SECONDS = 2.0
 SUPERVISOR_POLL_SECONDS = 5.0
 BATCH_SIZE = 500
 BATCH_WAIT_SECONDS = 0.05
+HEARTBEAT_SECONDS = 2.0
 
 
 class PbxLock:
@@ -86,6 +87,7 @@ class PbxListener(threading.Thread):
         self.standby_poll = standby_poll
         self.events = queue.Queue()
         self._late_starts = []
+        self._heard_at = 0.0
         self.active = threading.Event()
         self.lock = PbxLock(registry.db_name, pbx_id)
 
@@ -123,14 +125,24 @@ class PbxListener(threading.Thread):
         # Events sent while nobody listened are lost: after every (re)connection, and before its
         # events, the listener reads what the PBX has live now.
         stream = client.start_event_stream(self.events.put, on_connect=self._on_connect)
+        self._heard_at = 0.0
         try:
             while not self.stop_event.is_set() and self.lock.is_held():
                 batch = self._next_batch()
                 if batch:
                     self._record(client, router, batch, reports)
+                if stream.connected.is_set() and self.events.empty():
+                    self._heartbeat()
         finally:
             stream.stop()
             client.close()
+
+    def _heartbeat(self):
+        """Write down, every few seconds, that the listener knows the PBX's calls until now: calls that end
+        while nobody listens are closed at the last such moment, HEARTBEAT_SECONDS off at most."""
+        if time.monotonic() - self._heard_at >= HEARTBEAT_SECONDS:
+            self._with_pbx(lambda pbx: pbx._record_listener_heard())
+            self._heard_at = time.monotonic()
 
     def _on_connect(self, client):
         self.events.put({"type": RESYNC_EVENT})

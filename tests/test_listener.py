@@ -1,4 +1,5 @@
 import time
+from datetime import datetime, timedelta, timezone
 
 from odoo.tests import HttpCase, tagged
 
@@ -190,3 +191,77 @@ class TestListener(SharedCursorMixin, HttpCase):
         self.assertGreaterEqual(self._read(lambda: call.talk_seconds), 0)
         self.assertFalse(self.simulator.channels, "hanging up one end hangs up the other")
         self.assertEqual(self._read(lambda: call.called_number), colleague_extension)
+
+    def _restart(self, listener):
+        """Stop ``listener`` the way a kill -9 looks from the PBX (its socket gone), start a fresh one."""
+        self._stop(listener)
+        restarted = self._listener()
+        self.assertTrue(restarted.active.wait(15), "the new listener took its PBX")
+        return restarted
+
+    def _bridge_of(self, channel_id):
+        return next((b.id for b in list(self.simulator.bridges.values()) if channel_id in b.channels), None)
+
+    def _originates(self):
+        return [
+            path
+            for method, path, _stamp in list(self.simulator.requests)
+            if (method, path) == ("POST", "/ari/channels")
+        ]
+
+    def test_waiting_caller_joins_the_administrator_after_a_restart(self):
+        self.room.wait_for_administrator = True
+        self.env.flush_all()
+        first = self._listener()
+        self.assertTrue(first.active.wait(15))
+        caller = self._sim("calls", dialled="7801", caller="+33612345671")["id"]
+        self._wait_until(lambda: self._call(caller), message="the call in the journal")
+        self._sim(f"channels/{caller}/dtmf", digits="2468#")
+        self._wait_until(lambda: self._participant(caller).state == "waiting", message="the caller on hold")
+        self._restart(first)
+        administrator = self._sim("calls", dialled="7801", caller="7100")["id"]
+        self._wait_until(lambda: self._call(administrator), message="the administrator's call in the journal")
+        self._sim(f"channels/{administrator}/dtmf", digits="2468#")
+        self._wait_until(lambda: self._participant(caller).state == "joined", message="the waiting caller joining")
+        self.assertEqual(self._bridge_of(caller), self._bridge_of(administrator))
+        self.assertFalse(self.simulator.channels[caller].moh, "no more music once in the room")
+        self.assertEqual(self._read(lambda: self._call(administrator).state), "answered")
+
+    def test_hangup_while_nobody_listened_ends_the_call_at_the_last_heartbeat(self):
+        first = self._listener()
+        channel_id = self._join_room(first)
+        time.sleep(2.5)  # a heartbeat after the caller joined
+        self._stop(first)
+        stopped = datetime.now(timezone.utc).replace(tzinfo=None)
+        time.sleep(3)
+        self._sim(f"channels/{channel_id}/hangup")
+        time.sleep(2)
+        self._listener()
+        end = self._wait_until(lambda: self._call(channel_id).end_date, message="the call closed by the rebuild")
+        self.assertLessEqual(end, stopped + timedelta(seconds=1), "closed when the listener last knew it, not later")
+        self.assertGreaterEqual(end, stopped - timedelta(seconds=4), "within a heartbeat of the outage's start")
+        self.assertEqual(self._read(lambda: self._participant(channel_id).leave_date), end)
+
+    def test_a_ringing_forward_is_awaited_not_rung_again_after_a_restart(self):
+        self.simulator.endpoints["7100"] = {"answer_after": 3.0}
+        first = self._listener()
+        self.assertTrue(first.active.wait(15))
+        caller = self._sim("calls", dialled="7100", caller="+33612345672")["id"]
+        peer = f"{caller}-peer"
+        self._wait_until(lambda: self._call(caller) and peer in self.simulator.channels, message="the callee ringing")
+        self._restart(first)
+        self._wait_until(lambda: self._bridge_of(caller), message="the caller connected to the callee")
+        self.assertEqual(self._bridge_of(caller), self._bridge_of(peer))
+        self.assertEqual(len(self._originates()), 1, "the callee was rung once")
+        self.assertEqual(self._read(lambda: self._call(caller).state), "answered")
+
+    def test_a_connected_forward_hangs_up_both_ends_after_a_restart(self):
+        first = self._listener()
+        self.assertTrue(first.active.wait(15))
+        caller = self._sim("calls", dialled="7100", caller="+33612345673")["id"]
+        self._wait_until(lambda: self._bridge_of(f"{caller}-peer"), message="the call connected")
+        self._restart(first)
+        self._sim(f"channels/{caller}/hangup")
+        self._wait_until(lambda: self._call(caller).end_date, message="the call closed")
+        self._wait_until(lambda: not self.simulator.channels, message="the callee's leg hung up")
+        self._wait_until(lambda: not self.simulator.bridges, message="the call's bridge destroyed")
