@@ -287,7 +287,13 @@ class CallRouter:
         bridge_of = {channel_id: bridge["id"] for bridge in bridges for channel_id in bridge.get("channels") or []}
         bridge_ids = {bridge["id"] for bridge in bridges}
         for caller in [caller for caller in self.callers.values() if caller.channel_id not in live]:
-            if self.callers.pop(caller.channel_id, None):
+            if not self.callers.pop(caller.channel_id, None):
+                continue
+            if caller.state == "ringing" and caller.peer_id in live:
+                # Asterisk hangs up a callee who answers while the application has no listener ("Stasis app
+                # not active"): the caller still waits, so they are routed, and the callee rung, again.
+                self.callers.pop(caller.peer_id, None)
+            else:
                 self._safely(self._end, caller)
         for state in self.rooms.values():
             state.bridge_ready = state.room.bridge_id in bridge_ids

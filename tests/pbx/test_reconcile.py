@@ -127,13 +127,14 @@ def test_an_administrator_who_left_unseen_no_longer_opens_the_room(listener, pbx
     assert listener.bridge_of(guest) is None, "the guest waits for the administrator again"
 
 
-def test_a_callee_who_answered_during_a_drop_is_connected(listener, pbx):
+def test_a_callee_who_answered_during_a_drop_is_rung_again_and_connected(listener, pbx):
     caller = listener.call_in(SLOW_CALLEE)
     peer = f"{caller}-peer"
     wait_for(lambda: peer in pbx.simulator.channels, "the callee ringing")
     listener.drop()
-    wait_for(lambda: pbx.simulator.channels[peer].state == "Up", "the callee answering unseen")
+    wait_for(lambda: peer not in pbx.simulator.channels, "the PBX hanging up the callee: no application to enter")
     listener.connect()
+    assert [start["channel"]["id"] for start in listener.started] == [caller], "the caller is routed again"
     wait_for(lambda: listener.bridge_of(caller) and listener.bridge_of(caller) == listener.bridge_of(peer), "bridged")
     assert pbx.simulator.channels[caller].state == "Up"
 
