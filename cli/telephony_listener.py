@@ -20,6 +20,8 @@ from odoo.tools import config
 
 from ..pbx.ari import PbxError
 from ..pbx.conference import CallRouter
+from ..pbx.outage import forget_outage_call, is_outage_channel, read_outage_calls
+from ..tools.ari_events import event_channel_id
 
 _logger = logging.getLogger(__name__)
 
@@ -88,6 +90,7 @@ class PbxListener(threading.Thread):
         self.events = queue.Queue()
         self._late_starts = []
         self._heard_at = 0.0
+        self._outage_journaled = []
         self.active = threading.Event()
         self.lock = PbxLock(registry.db_name, pbx_id)
 
@@ -124,7 +127,7 @@ class PbxListener(threading.Thread):
         router = CallRouter(client, self._route, reports.append, room_for_key=self._room_for_key)
         # Events sent while nobody listened are lost: after every (re)connection, and before its
         # events, the listener reads what the PBX has live now.
-        stream = client.start_event_stream(self.events.put, on_connect=self._on_connect)
+        stream = client.start_event_stream(self._queue_event, on_connect=self._on_connect)
         self._heard_at = 0.0
         try:
             while not self.stop_event.is_set() and self.lock.is_held():
@@ -136,6 +139,11 @@ class PbxListener(threading.Thread):
         finally:
             stream.stop()
             client.close()
+
+    def _queue_event(self, event):
+        # The channels that read the outage records are ours, not calls: neither routed nor journaled.
+        if not is_outage_channel(event_channel_id(event)):
+            self.events.put(event)
 
     def _heartbeat(self):
         """Write down, every few seconds, that the listener knows the PBX's calls until now: calls that end
@@ -149,13 +157,27 @@ class PbxListener(threading.Thread):
         self.active.set()
 
     def _record(self, client, router, batch, reports):
+        self._outage_journaled = []
         try:
             self._with_pbx(lambda pbx: self._process(pbx, client, router, batch, reports))
         except Exception:
             # Recording is idempotent: a batch whose transaction failed is recorded again, once.
             _logger.exception("PBX %s: recording %d events failed, retrying once", self.pbx_id, len(batch))
             self._with_pbx(lambda pbx: pbx._apply_ari_events(batch + reports))
+        else:
+            self._forget_outage_calls(client)
         reports.clear()
+
+    def _forget_outage_calls(self, client):
+        """Delete the outage records from the PBX once their journal rows are committed, not before."""
+        for key in self._outage_journaled:
+            try:
+                forget_outage_call(client, key)
+            except PbxError as error:
+                _logger.warning(
+                    "PBX %s: could not delete outage record %s (journaled once anyway): %s", self.pbx_id, key, error
+                )
+        self._outage_journaled = []
 
     def _process(self, pbx, client, router, batch, reports):
         """Route the batch's new calls, then record the batch, in one transaction."""
@@ -205,6 +227,17 @@ class PbxListener(threading.Thread):
         self._late_starts += router.reconcile(
             channels, bridges, members, owned_bridge=lambda bridge_id: bridge_id.startswith(bridge_prefix)
         )
+        self._journal_outage_calls(pbx, client)
+
+    def _journal_outage_calls(self, pbx, client):
+        """Journal the calls the PBX sent to its fallback while nobody listened (README: listener outages)."""
+        try:
+            outage_calls = read_outage_calls(client)
+        except PbxError as error:
+            _logger.warning("PBX %s: could not read the calls taken while nobody listened: %s", self.pbx_id, error)
+            return
+        pbx._journal_outage_calls(outage_calls)
+        self._outage_journaled = [call.key for call in outage_calls]
 
 
 class TelephonyListener(Command):

@@ -1,6 +1,8 @@
 """Applying what the PBX reports (ARI events, webhook events, its live state after a reconnection)
 to the journal and the conferences."""
 
+from datetime import timedelta
+
 from odoo import fields, models
 
 from ..pbx.conference import PEER_SUFFIX, WAITING_EVENT
@@ -8,6 +10,8 @@ from ..tools.ari_events import event_channel_id
 from .telephony_conference_participant import LIVE_STATES
 
 WEBHOOK_PREFIX = "webhook-"
+OUTAGE_PREFIX = "outage-"
+OUTAGE_STATES = {"ANSWER": "answered", "BUSY": "busy", "CONGESTION": "failed", "CHANUNAVAIL": "failed"}
 
 
 class TelephonyPbx(models.Model):
@@ -175,6 +179,38 @@ class TelephonyPbx(models.Model):
                 call.write({"state": "answered", "answer_date": max(answer, call.start_date)})
             if channel_id not in channels_by_id:
                 call._close(max(last_seen, call.answer_date or call.start_date))
+
+    def _journal_outage_calls(self, outage_calls):
+        """Journal, once each (keyed ``outage-<channel id>``), the calls the PBX's dialplan sent to its fallback
+        while no listener held the application, with the PBX's own times (see pbx/outage.py)."""
+        self.ensure_one()
+        pbx = self.sudo()
+        keys = [OUTAGE_PREFIX + call.key for call in outage_calls]
+        known = set(
+            pbx.env["telephony.call"]
+            .search([("pbx_id", "=", pbx.id), ("pbx_unique_id", "in", keys)])
+            .mapped("pbx_unique_id")
+        )
+        values = []
+        for call in outage_calls:
+            if OUTAGE_PREFIX + call.key in known:
+                continue
+            answer = max(call.start, call.end - timedelta(seconds=call.talk_seconds)) if call.answered else False
+            values.append(
+                {
+                    **pbx._resolve_destination(call.dialled, call.caller),
+                    "pbx_id": pbx.id,
+                    "pbx_unique_id": OUTAGE_PREFIX + call.key,
+                    "company_id": pbx.company_id.id,
+                    "caller_number": call.caller,
+                    "called_number": call.dialled,
+                    "start_date": call.start,
+                    "answer_date": answer,
+                    "end_date": call.end,
+                    "state": OUTAGE_STATES.get(call.dial_status, "missed"),
+                }
+            )
+        return pbx.env["telephony.call"].create(values)
 
     def _record_listener_heard(self):
         """The listener's heartbeat: it knew this PBX's live calls until now."""

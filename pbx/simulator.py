@@ -26,7 +26,8 @@ ChannelDestroyed (with cause and cause_txt), ChannelUserevent, PlaybackStarted, 
 
 Simulator-only control endpoints (no Asterisk has them), under ``/_sim``, same credentials:
 ``POST _sim/calls?caller=N&dialled=N`` (an outside caller dials a number: the channel enters the
-application; while it is not active, the call goes to the outage fallback and talks ``talk`` seconds), ``POST _sim/channels/{id}/dtmf?digits=12#`` (a phone's keypad),
+application; while it is not active, the call goes to the outage fallback and talks ``talk`` seconds),
+``POST _sim/channels/{id}/dtmf?digits=12#`` (a phone's keypad),
 ``POST _sim/channels/{id}/talk?talking=1|0``, ``POST _sim/channels/{id}/hangup`` (the phone hangs up),
 ``POST _sim/drop`` (close every event WebSocket), ``POST _sim/delay?seconds=S`` (slow every ARI answer).
 
@@ -177,6 +178,7 @@ class Simulator:
         self.local_halves = {}  # "<id>;2" -> the variables of the dialplan half of a Local channel
         self.delay = 0.0
         self.requests = deque(maxlen=10_000)  # (method, path, monotonic time) of recent requests, for tests
+        self.originated = deque(maxlen=10_000)  # channel ids asked for by originates, refused ones included
         self._ids = itertools.count(1)
         self._epoch = int(time.time())
         self._loop = None
@@ -407,6 +409,7 @@ class Simulator:
         if number is None:
             return web.json_response({"error": "Allocation failed"}, status=500)
         channel_id = query.get("channelId") or self._new_id()
+        self.originated.append(channel_id)
         if channel_id in self.channels:
             raise AriError(409, "Channel with given unique ID already exists")
         context = _endpoint_context(endpoint)

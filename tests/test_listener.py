@@ -114,12 +114,31 @@ class TestListener(SharedCursorMixin, HttpCase):
         self.assertEqual(self._read(lambda: self.room.state), "idle")
         self.assertEqual(self._read(lambda: self._call(channel_id).state), "answered")
 
-    def test_caller_who_arrived_while_nobody_listened_is_routed(self):
-        channel_id = self._sim("calls", dialled="7801", caller="+33612345670")["id"]
-        self._listener()
-        self._wait_until(lambda: self._call(channel_id), message="the waiting caller journaled")
-        self._sim(f"channels/{channel_id}/dtmf", digits="2468#")
-        self._wait_until(lambda: self._participant(channel_id).state == "joined", message="the caller joining")
+    def test_calls_while_nobody_listened_are_journaled_once_from_the_pbx(self):
+        refused = self._sim("calls", dialled="7100", caller="+33612345670", talk=1)
+        self.assertEqual(refused["stasis_status"], "FAILED", "no listener: Stasis() refuses, the fallback rings 7100")
+        self._wait_until(lambda: self.simulator.astdb, message="the fallback's record at hang-up")
+        start, end = (int(stamp) for stamp in next(iter(self.simulator.astdb.values())).split(",")[:2])
+        listener = self._listener()
+        outage_call = self._wait_until(lambda: self._call(f"outage-{refused['id']}"), message="the call journaled")
+        self.assertRecordValues(
+            outage_call,
+            [
+                {
+                    "direction": "inbound",
+                    "state": "answered",
+                    "caller_number": "+33612345670",
+                    "called_number": "7100",
+                    "user_id": self.administrator.id,
+                    "start_date": datetime.fromtimestamp(start, timezone.utc).replace(tzinfo=None),
+                    "end_date": datetime.fromtimestamp(end, timezone.utc).replace(tzinfo=None),
+                }
+            ],
+        )
+        self._wait_until(lambda: not self.simulator.astdb, message="the record deleted once journaled")
+        self._restart(listener)
+        self.assertEqual(len(self._read(lambda: self._call(f"outage-{refused['id']}"))), 1, "journaled once")
+        self.assertFalse(self._read(lambda: self._call("telephony-outage-drain")), "the drain channel is no call")
 
     def test_second_listener_stands_by_then_takes_over(self):
         first = self._listener()
@@ -202,13 +221,6 @@ class TestListener(SharedCursorMixin, HttpCase):
     def _bridge_of(self, channel_id):
         return next((b.id for b in list(self.simulator.bridges.values()) if channel_id in b.channels), None)
 
-    def _originates(self):
-        return [
-            path
-            for method, path, _stamp in list(self.simulator.requests)
-            if (method, path) == ("POST", "/ari/channels")
-        ]
-
     def test_waiting_caller_joins_the_administrator_after_a_restart(self):
         self.room.wait_for_administrator = True
         self.env.flush_all()
@@ -252,7 +264,7 @@ class TestListener(SharedCursorMixin, HttpCase):
         self._restart(first)
         self._wait_until(lambda: self._bridge_of(caller), message="the caller connected to the callee")
         self.assertEqual(self._bridge_of(caller), self._bridge_of(peer))
-        self.assertEqual(len(self._originates()), 1, "the callee was rung once")
+        self.assertEqual(list(self.simulator.originated).count(peer), 1, "the callee was rung once")
         self.assertEqual(self._read(lambda: self._call(caller).state), "answered")
 
     def test_a_connected_forward_hangs_up_both_ends_after_a_restart(self):
