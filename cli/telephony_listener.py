@@ -20,7 +20,7 @@ from odoo.tools import config
 
 from ..pbx.ari import PbxError
 from ..pbx.conference import CallRouter
-from ..pbx.outage import forget_outage_call, is_outage_channel, read_outage_calls
+from ..pbx.outage import OUTAGE_CONTEXT, forget_outage_call, is_outage_channel, read_outage_calls
 from ..tools.ari_events import event_channel_id
 
 _logger = logging.getLogger(__name__)
@@ -32,6 +32,8 @@ SUPERVISOR_POLL_SECONDS = 5.0
 BATCH_SIZE = 500
 BATCH_WAIT_SECONDS = 0.05
 HEARTBEAT_SECONDS = 2.0
+OUTAGE_EVENT = "TelephonyOutageCallsEnded"
+OUTAGE_POLL_SECONDS = 5.0
 
 
 class PbxLock:
@@ -91,6 +93,8 @@ class PbxListener(threading.Thread):
         self._late_starts = []
         self._heard_at = 0.0
         self._outage_journaled = []
+        self._outage_pending = set()  # fallback calls (README: listener outages) up at the last reconnection
+        self._outage_checked_at = 0.0
         self.active = threading.Event()
         self.lock = PbxLock(registry.db_name, pbx_id)
 
@@ -136,6 +140,7 @@ class PbxListener(threading.Thread):
                     self._record(client, router, batch, reports)
                 if stream.connected.is_set() and self.events.empty():
                     self._heartbeat()
+                    self._watch_outage_calls(client)
         finally:
             stream.stop()
             client.close()
@@ -151,6 +156,21 @@ class PbxListener(threading.Thread):
         if time.monotonic() - self._heard_at >= HEARTBEAT_SECONDS:
             self._with_pbx(lambda pbx: pbx._record_listener_heard())
             self._heard_at = time.monotonic()
+
+    def _watch_outage_calls(self, client):
+        """A fallback call still going on at the (re)connection is recorded when it ends: read the records again
+        once one of them ended, instead of waiting for the next reconnection."""
+        if not self._outage_pending or time.monotonic() - self._outage_checked_at < OUTAGE_POLL_SECONDS:
+            return
+        self._outage_checked_at = time.monotonic()
+        try:
+            live = {channel["id"] for channel in client.list_channels()}
+        except PbxError as error:
+            _logger.warning("PBX %s: could not list channels: %s", self.pbx_id, error)
+            return
+        if self._outage_pending - live:
+            self._outage_pending &= live
+            self.events.put({"type": OUTAGE_EVENT})
 
     def _on_connect(self, client):
         self.events.put({"type": RESYNC_EVENT})
@@ -186,6 +206,8 @@ class PbxListener(threading.Thread):
         for event in batch:
             if event.get("type") == RESYNC_EVENT:
                 self._rebuild(pbx, client, router)
+            elif event.get("type") == OUTAGE_EVENT:
+                self._journal_outage_calls(pbx, client)
             else:
                 router.handle(event)
         pbx._apply_ari_events(self._late_starts + batch + reports)
@@ -227,6 +249,9 @@ class PbxListener(threading.Thread):
         self._late_starts += router.reconcile(
             channels, bridges, members, owned_bridge=lambda bridge_id: bridge_id.startswith(bridge_prefix)
         )
+        self._outage_pending = {
+            channel["id"] for channel in channels if (channel.get("dialplan") or {}).get("context") == OUTAGE_CONTEXT
+        }
         self._journal_outage_calls(pbx, client)
 
     def _journal_outage_calls(self, pbx, client):
@@ -237,7 +262,7 @@ class PbxListener(threading.Thread):
             _logger.warning("PBX %s: could not read the calls taken while nobody listened: %s", self.pbx_id, error)
             return
         pbx._journal_outage_calls(outage_calls)
-        self._outage_journaled = [call.key for call in outage_calls]
+        self._outage_journaled += [call.key for call in outage_calls]
 
 
 class TelephonyListener(Command):

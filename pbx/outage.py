@@ -23,6 +23,7 @@ from .ari import PbxError
 
 _logger = logging.getLogger(__name__)
 
+OUTAGE_CONTEXT = "telephony-outage"  # the README's context of callers sent to the fallback
 CHANNEL_PREFIX = "telephony-outage-"  # ids of the drain and forget channels: not calls, never routed
 DRAIN_ENDPOINT = "Local/drain@telephony-outage-drain"
 FORGET_ENDPOINT = "Local/{key}@telephony-outage-forget"

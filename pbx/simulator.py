@@ -109,6 +109,7 @@ class Channel:
         self.moh = False
         self.bridge_id = None
         self.variables = {}
+        self.context = "telephony-in"
         self.created = _now()
 
     def as_json(self):
@@ -128,7 +129,7 @@ class Channel:
     def _dialplan(self):
         """In Stasis, Asterisk lists the application and its arguments as the dialplan's ``app_data``;
         a channel still ringing runs no application yet."""
-        dialplan = {"context": "telephony-in", "exten": self.exten, "priority": 1, "app_name": "", "app_data": ""}
+        dialplan = {"context": self.context, "exten": self.exten, "priority": 1, "app_name": "", "app_data": ""}
         if self.in_stasis:
             dialplan.update(app_name="Stasis", app_data=",".join([self.app, *self.args]))
         return dialplan
@@ -655,6 +656,7 @@ class Simulator:
         """Play the README's dialplan for a caller Stasis() refused: Dial the dialled extension (or the
         fallback phone), and at hang-up record the call in astdb as telephony-outage-record does."""
         channel.app = ""  # outside the application: none of its events reach a listener
+        channel.context = "telephony-outage"
         started = int(time.time())
         behaviour = self.endpoints.get(channel.exten, DEFAULT_BEHAVIOUR)
         answered_seconds = ""

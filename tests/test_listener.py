@@ -3,6 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 from odoo.tests import HttpCase, tagged
 
+from ..bench import soak
 from ..cli.telephony_listener import PbxListener, PbxLock
 from ..pbx.simulator import Simulator
 from .common import SharedCursorMixin, sim_control
@@ -277,3 +278,27 @@ class TestListener(SharedCursorMixin, HttpCase):
         self._wait_until(lambda: self._call(caller).end_date, message="the call closed")
         self._wait_until(lambda: not self.simulator.channels, message="the callee's leg hung up")
         self._wait_until(lambda: not self.simulator.bridges, message="the call's bridge destroyed")
+
+    def test_soak_with_websocket_drops_loses_nothing(self):
+        self.simulator.endpoints.update(soak.endpoints())
+        soak.prepare(self.env, self.simulator.url)
+        pbx = self.env["telephony.pbx"].search([("name", "=", "Soak PBX")])
+        self.env.flush_all()
+        listener = PbxListener(self.registry, pbx.id, standby_poll=0.2)
+        listener.start()
+        self.addCleanup(self._stop, listener)
+        self.assertTrue(listener.active.wait(15))
+        result = soak.Soak(self.simulator.url, calls=20, room_calls=5, drops=10, concurrency=10).run(
+            lambda keys: self._read(lambda: self._journal(pbx, keys))
+        )
+        report = "\n".join(result.lines())
+        self.assertEqual(result.drops, 10, report)
+        self.assertEqual(
+            (result.unconnected, result.legs_left, result.bridges_left, len(result.journal_mismatches)),
+            (0, 0, 0, 0),
+            report,
+        )
+
+    def _journal(self, pbx, keys):
+        calls = self.env["telephony.call"].search([("pbx_id", "=", pbx.id), ("pbx_unique_id", "in", keys)])
+        return {call.pbx_unique_id: (call.state, bool(call.end_date)) for call in calls}
