@@ -27,7 +27,7 @@ from pathlib import Path
 import requests
 
 PATIENCE_SECONDS = 15.0
-RETYPE_SECONDS = 2.0
+RETYPE_SECONDS = 1.5
 ROOM_EXTENSION = "7399"
 ROOM_CODE = "2468"
 EXTENSIONS = [str(extension) for extension in range(7300, 7310)]
@@ -105,7 +105,8 @@ class Soak:
 
     def _drop_repeatedly(self, result):
         for _drop in range(self.drops):
-            time.sleep(self.drop_interval)
+            # Irregular, as network trouble is: drops in step with the phones would hit the same calls every time.
+            time.sleep(self.drop_interval * self.rng.uniform(0.5, 1.5))
             self._post("drop")
             result.drops += 1
 
@@ -153,7 +154,8 @@ class Soak:
             time.sleep(0.3)
             self._post(f"channels/{channel_id}/dtmf", digits=f"{ROOM_CODE}#")
             if self._wait(
-                lambda: self._bridged_with(channel_id, lambda b: b["id"].startswith("telephony-")), RETYPE_SECONDS
+                lambda: self._bridged_with(channel_id, lambda b: b["id"].startswith("telephony-")),
+                self.rng.uniform(RETYPE_SECONDS, 2 * RETYPE_SECONDS),
             ):
                 return True
         return False
@@ -215,16 +217,20 @@ def main():
 
 
 def prepare(env, url):
-    """The soak's PBX (pointing at the simulator at ``url``), its users' extensions and its room; returns the PBX id."""
+    """The soak's PBX (pointing at the simulator at ``url``), its users' extensions and its room, kept from an
+    earlier run on the same database; returns the PBX id."""
     env["telephony.pbx"].search([]).active = False
     pbx = env["telephony.pbx"].create({"name": "Soak PBX", "ari_url": url, "ari_password": "telephony"})
-    for extension in EXTENSIONS:
+    taken = set(env["res.users"].search([("telephony_extension", "in", EXTENSIONS)]).mapped("telephony_extension"))
+    for extension in sorted(set(EXTENSIONS) - taken):
         env["res.users"].create(
-            {"name": f"Soak {extension}", "login": f"soak_{extension}_{pbx.id}", "telephony_extension": extension}
+            {"name": f"Soak {extension}", "login": f"soak_{extension}", "telephony_extension": extension}
         )
-    env["telephony.conference"].create(
-        {"name": "Soak room", "extension": ROOM_EXTENSION, "access_code": ROOM_CODE, "pbx_id": pbx.id}
+    room = env["telephony.conference"].search([("extension", "=", ROOM_EXTENSION)])
+    room = room or env["telephony.conference"].create(
+        {"name": "Soak room", "extension": ROOM_EXTENSION, "access_code": ROOM_CODE}
     )
+    room.pbx_id = pbx
     return pbx.id
 
 
