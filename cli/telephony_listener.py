@@ -235,7 +235,7 @@ class PbxListener(threading.Thread):
     def _rebuild(self, pbx, client, router):
         """Reconcile Odoo and the router with the calls the PBX has live right now."""
         try:
-            channels = client.list_channels()
+            channels = [channel for channel in client.list_channels() if not is_outage_channel(channel["id"])]
             bridges = client.list_bridges()
         except PbxError as error:
             _logger.warning("PBX %s: could not read live calls to rebuild state: %s", self.pbx_id, error)

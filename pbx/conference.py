@@ -20,7 +20,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 
-from .ari import PbxError, PbxNotFound
+from .ari import PbxError
 
 _logger = logging.getLogger(__name__)
 
@@ -208,6 +208,9 @@ class CallRouter:
             )
             return
         self._bridge(state, caller)
+        self._release_waiting(state)
+
+    def _release_waiting(self, state):
         waiting_ids, state.waiting = state.waiting, []
         for waiting_id in waiting_ids:
             waiting = self.callers.get(waiting_id)
@@ -215,12 +218,13 @@ class CallRouter:
                 self._bring_in(state, waiting)
 
     def _bring_in(self, state, waiting):
-        """Take a waiting caller off hold into the room; one who hung up meanwhile must not keep the others out."""
+        """Take a waiting caller off hold into the room; one who hung up meanwhile must not keep the others out
+        (Asterisk answers 404 to the music's stop, 400 "Channel not found" to addChannel)."""
         try:
             self.client.stop_moh(waiting.channel_id)
             self._bridge(state, waiting)
-        except PbxNotFound:
-            _logger.info("Channel %s left while waiting for the administrator", waiting.channel_id)
+        except PbxError as error:
+            _logger.warning("Channel %s could not leave the waiting music for the room: %s", waiting.channel_id, error)
 
     def _bridge(self, state, caller):
         if not state.bridge_ready:
@@ -316,13 +320,6 @@ class CallRouter:
             function(*args)
         except PbxError as error:
             _logger.warning("Reconciling with the PBX: %s", error)
-
-    def _release_waiting(self, state):
-        waiting_ids, state.waiting = state.waiting, []
-        for waiting_id in waiting_ids:
-            waiting = self.callers.get(waiting_id)
-            if waiting and waiting.state == "waiting":
-                self._bring_in(state, waiting)
 
     def _refollow_call(self, caller_channel, peer_channel, bridge_of):
         """Follow a two-party call again from its legs: ``<caller id>-peer`` is the leg we rang for the caller."""
