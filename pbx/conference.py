@@ -352,11 +352,20 @@ class CallRouter:
                 self.callers.pop(channel_id, None)
                 self.client.hangup_if_present(channel_id)
             self.client.destroy_bridge_if_present(bridge_id)
-        elif not members and owned_bridge(bridge_id):
+        elif owned_bridge(bridge_id) and not self._in_application(members, live):
             self.client.destroy_bridge_if_present(bridge_id)
             for state in self.rooms.values():
                 if state.room.bridge_id == bridge_id:
                     state.bridge_ready = False
+
+    def _in_application(self, channel_ids, live):
+        """Those of ``channel_ids`` that are callers in our application: a channel Asterisk adds to a bridge to
+        play to it (``Announcer/`` for music on hold) runs no application and keeps nobody company."""
+        return [
+            channel_id
+            for channel_id in channel_ids
+            if channel_id in live and stasis_args(live[channel_id], self.client.app) is not None
+        ]
 
     def _route_unrouted(self, channels, bridge_of):
         """Route the callers in our application that nobody follows (their StasisStart was lost)."""

@@ -192,3 +192,12 @@ def test_empty_bridges_are_destroyed(listener, pbx):
     owned = lambda bridge_id: bridge_id.startswith("telephony-")  # noqa: E731
     listener.router.reconcile([], listener.client.list_bridges(), (), owned)
     assert set(pbx.simulator.bridges) == {"someone-elses"}
+
+
+def test_a_room_bridge_with_only_asterisks_music_player_left_is_destroyed(listener):
+    announcer = {"id": "1796192000.9", "name": "Announcer/ARI_MOH-00000001", "state": "Up", "dialplan": {}}
+    bridges = [{"id": "telephony-abc-7", "channels": [announcer["id"]]}]
+    destroyed = []
+    listener.router.client.destroy_bridge_if_present = destroyed.append
+    listener.router.reconcile([announcer], bridges, (), lambda bridge_id: True)
+    assert destroyed == ["telephony-abc-7"]
