@@ -92,6 +92,7 @@ class PbxListener(threading.Thread):
         self.events = queue.Queue()
         self._late_starts = []
         self._heard_at = 0.0
+        self._resync_pending = threading.Event()
         self._outage_journaled = []
         self._outage_pending = set()  # fallback calls (README: listener outages) up at the last reconnection
         self._outage_checked_at = 0.0
@@ -138,7 +139,8 @@ class PbxListener(threading.Thread):
                 batch = self._next_batch()
                 if batch:
                     self._record(client, router, batch, reports)
-                if stream.connected.is_set() and self.events.empty():
+                # Until the reconnection's resync ran, the last heartbeat is still when the outage began.
+                if stream.connected.is_set() and not self._resync_pending.is_set():
                     self._heartbeat()
                     self._watch_outage_calls(client)
         finally:
@@ -173,6 +175,7 @@ class PbxListener(threading.Thread):
             self.events.put({"type": OUTAGE_EVENT})
 
     def _on_connect(self, client):
+        self._resync_pending.set()
         self.events.put({"type": RESYNC_EVENT})
         self.active.set()
 
@@ -234,6 +237,7 @@ class PbxListener(threading.Thread):
 
     def _rebuild(self, pbx, client, router):
         """Reconcile Odoo and the router with the calls the PBX has live right now."""
+        self._resync_pending.clear()
         try:
             channels = [channel for channel in client.list_channels() if not is_outage_channel(channel["id"])]
             bridges = client.list_bridges()
