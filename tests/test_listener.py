@@ -6,7 +6,7 @@ from odoo.tests import HttpCase, tagged
 from ..bench import soak
 from ..cli.telephony_listener import PbxListener, PbxLock
 from ..pbx.simulator import Simulator
-from .common import SharedCursorMixin, sim_control
+from .common import SharedCursorMixin, TelephonyCase, sim_control
 
 
 @tagged("post_install", "-at_install")
@@ -302,3 +302,51 @@ class TestListener(SharedCursorMixin, HttpCase):
     def _journal(self, pbx, keys):
         calls = self.env["telephony.call"].search([("pbx_id", "=", pbx.id), ("pbx_unique_id", "in", keys)])
         return {call.pbx_unique_id: (call.state, bool(call.end_date)) for call in calls}
+
+
+@tagged("post_install", "-at_install")
+class TestRebuildJournal(TelephonyCase):
+    """The journal side of a reconnection, from the PBX's channel and bridge lists."""
+
+    def setUp(self):
+        super().setUp()
+        self.seen = datetime(2026, 12, 2, 6, 0, 0)
+        self.pbx.listener_seen_date = self.seen
+
+    def _open_call(self, channel_id, start):
+        return self.env["telephony.call"].create(
+            {
+                "pbx_id": self.pbx.id,
+                "pbx_unique_id": channel_id,
+                "company_id": self.company.id,
+                "direction": "inbound",
+                "caller_number": "+33612345678",
+                "called_number": "8001",
+                "start_date": start,
+            }
+        )
+
+    def test_a_call_that_ended_unseen_ends_at_the_last_heartbeat(self):
+        call = self._open_call("gone-1", self.seen - timedelta(minutes=5))
+        call.write({"state": "answered", "answer_date": self.seen - timedelta(minutes=4)})
+        self.pbx._rebuild_live_state([], [])
+        self.assertEqual(call.end_date, self.seen, "not the restart time: talk time excludes the outage")
+
+    def test_a_call_that_began_after_the_last_heartbeat_ends_when_it_began(self):
+        call = self._open_call("gone-2", self.seen + timedelta(seconds=1))
+        self.pbx._rebuild_live_state([], [])
+        self.assertRecordValues(call, [{"end_date": self.seen + timedelta(seconds=1), "state": "missed"}])
+
+    def test_a_caller_in_the_room_bridge_is_answered_though_the_event_was_lost(self):
+        call = self._open_call("in-room", self.seen - timedelta(minutes=1))
+        channel = {"id": "in-room", "state": "Up", "caller": {"number": "+33612345678"}}
+        self.pbx._rebuild_live_state([channel], [{"id": self.room._bridge_id(), "channels": ["in-room"]}])
+        self.assertRecordValues(call, [{"state": "answered", "answer_date": self.seen, "end_date": False}])
+        participant = self.env["telephony.conference.participant"].search([("channel_id", "=", "in-room")])
+        self.assertEqual(participant.state, "joined")
+
+    def test_a_caller_the_router_answered_who_hung_up_unseen_is_answered_not_missed(self):
+        call = self._open_call("answered-gone", self.seen - timedelta(minutes=2))
+        answered = self.seen - timedelta(seconds=110)
+        self.pbx._rebuild_live_state([], [], {"answered-gone": answered})
+        self.assertRecordValues(call, [{"state": "answered", "answer_date": answered, "end_date": self.seen}])
