@@ -56,6 +56,13 @@ class TelephonyPbx(models.Model):
         groups=MANAGER_GROUP,
         help="ARI endpoint that calls an outside number through your trunks; {number} is the E.164 number.",
     )
+    listener_seen_date = fields.Datetime(
+        string="Listener Last Heard",
+        readonly=True,
+        copy=False,
+        help="Last moment the event listener knew this PBX's live calls (a heartbeat written every few seconds "
+        "while its event stream is open). Calls that end while nobody listens are closed at this moment.",
+    )
     webhook_secret = fields.Char(
         groups=MANAGER_GROUP,
         copy=False,

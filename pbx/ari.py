@@ -247,6 +247,11 @@ class AriClient:
         params = {"variable": name, "value": value}
         self._request("POST", f"channels/{quote(channel_id, safe='')}/variable", params)
 
+    def get_variable(self, channel_id, name):
+        """The value of a channel variable, or of a dialplan function Asterisk lets ARI read ("" when unset)."""
+        params = {"variable": name}
+        return self._request("GET", f"channels/{quote(channel_id, safe='')}/variable", params).get("value", "")
+
     def enable_talk_detection(self, channel_id):
         """Have the PBX send ChannelTalkingStarted / ChannelTalkingFinished for this channel."""
         self.set_variable(channel_id, TALK_DETECT, "")

@@ -44,6 +44,7 @@ WAITING_EVENT = "TelephonyParticipantWaiting"
 REJECTED_EVENT = "TelephonyCallerRejected"  # three wrong access codes: the caller is sent away
 DTMF_EVENT = "TelephonyDtmf"  # user event: keys typed in Odoo for a channel, as if typed on its phone
 PEER_SUFFIX = "-peer"
+CALL_BRIDGE_PREFIX = "call-"
 END_EVENTS = ("StasisEnd", "ChannelDestroyed")
 RING_SECONDS = 45  # how long a phone the PBX calls for us rings before we give up
 PROMPT_GRACE_SECONDS = 30  # our prompts last seconds: one not reported finished by then lost its event
@@ -78,6 +79,7 @@ class Caller:
     digits: str = ""
     tries: int = 0
     peer_id: str = ""
+    answered_at: float = 0.0  # when we answered this channel (epoch seconds); 0 if we did not
 
 
 @dataclass
@@ -175,6 +177,7 @@ class CallRouter:
 
     def _receive(self, caller):
         self.client.answer(caller.channel_id)
+        caller.answered_at = time.time()
         if caller.room.access_code:
             caller.state = "code"
             self.client.play(caller.channel_id, PROMPT_CODE)
@@ -236,13 +239,28 @@ class CallRouter:
             self._play_then(caller.channel_id, PROMPT_WAIT_FOR_ADMIN, "moh")
             return
         self._bridge(state, caller)
-        for waiting_id in state.waiting:
+        self._release_waiting(state)
+
+    def _release_waiting(self, state):
+        waiting_ids, state.waiting = state.waiting, []
+        for waiting_id in waiting_ids:
             waiting = self.callers.get(waiting_id)
             if waiting and waiting.state == "waiting":
-                self.client.stop_moh(waiting_id)
-                self._bridge(state, waiting)
-        state.waiting = []
+                self._bring_in(state, waiting)
         self._music_for_the_lonely(state)
+
+    def _bring_in(self, state, waiting):
+        """Take a waiting caller off hold into the room; one who hung up meanwhile must not keep the others out
+        (Asterisk answers 404 to the music's stop, 400 "Channel not found" to addChannel), and music that had not
+        started yet (its prompt still playing) must not keep this caller out either."""
+        try:
+            self.client.stop_moh(waiting.channel_id)
+        except PbxError as error:
+            _logger.info("Channel %s had no waiting music to stop: %s", waiting.channel_id, error)
+        try:
+            self._bridge(state, waiting)
+        except PbxError as error:
+            _logger.warning("Channel %s could not leave the waiting music for the room: %s", waiting.channel_id, error)
 
     def _bridge(self, state, caller):
         if not state.bridge_ready:
@@ -295,10 +313,13 @@ class CallRouter:
             if caller and caller.state == "waiting":
                 self.client.start_moh(channel_id)
 
-    def adopt(self, channel_id, room, number="", waiting=False, is_administrator=False):
-        """Follow a channel that was already in a room (or on hold for it) before a restart."""
+    def adopt(self, channel_id, room, number="", waiting=False, is_administrator=False, bridge_exists=False):
+        """Follow a channel that was already in a room (or on hold for it) before a restart.
+
+        ``bridge_exists`` comes from the PBX's bridge list: a room where callers only waited has no bridge yet.
+        """
         state = self._room_state(room)
-        state.bridge_ready = True
+        state.bridge_ready = bridge_exists
         caller = Caller(channel_id, room, number, is_administrator, "waiting" if waiting else "bridged")
         self.callers[channel_id] = caller
         if waiting:
@@ -315,7 +336,7 @@ class CallRouter:
         if caller.peer_id:
             self.callers.pop(caller.peer_id, None)
             self.client.hangup_if_present(caller.peer_id)
-            self.client.destroy_bridge_if_present(f"call-{min(caller.channel_id, caller.peer_id)}")
+            self.client.destroy_bridge_if_present(f"{CALL_BRIDGE_PREFIX}{min(caller.channel_id, caller.peer_id)}")
         if not caller.room:
             return
         state = self.rooms.get(caller.room.key)
@@ -332,6 +353,130 @@ class CallRouter:
             del self.rooms[caller.room.key]
         elif caller.state == "bridged":
             self._music_for_the_lonely(state)
+
+    # ------------------------------------------------------------------
+    # Reconciling with the PBX after a (re)connection
+    # ------------------------------------------------------------------
+
+    def answered_times(self):
+        """When we answered each followed channel: the journal needs it where the answer event was lost."""
+        return {caller.channel_id: caller.answered_at for caller in self.callers.values() if caller.answered_at}
+
+    def reconcile(self, channels, bridges, members=(), owned_bridge=None):
+        """Bring the router in line with what the PBX has live, after events may have been lost.
+
+        ``channels`` and ``bridges`` are the PBX's lists; ``members`` who the journal last saw in a room
+        or waiting for one, as ``(channel_id, room, number, waiting, is_administrator)``;
+        ``owned_bridge(bridge_id)`` tells the room bridges of this application. Channels that ended
+        meanwhile are let go (their peer legs hung up, their rooms updated), rooms take the existence of
+        their bridge from the PBX, two-party calls are followed again (a callee who answered is bridged
+        now, one still ringing is awaited, a leg whose other end is gone is hung up), and bridges left
+        empty or holding one end of a two-party call are destroyed. Returns the StasisStart events of the
+        callers routed now because nobody had routed them, for the journal.
+        """
+        live = {channel["id"]: channel for channel in channels}
+        bridge_of = {channel_id: bridge["id"] for bridge in bridges for channel_id in bridge.get("channels") or []}
+        bridge_ids = {bridge["id"] for bridge in bridges}
+        for caller in [caller for caller in self.callers.values() if caller.channel_id not in live]:
+            if not self.callers.pop(caller.channel_id, None):
+                continue
+            if caller.state == "ringing" and caller.peer_id in live:
+                # Asterisk hangs up a callee who answers while the application has no listener ("Stasis app
+                # not active"): the caller still waits, so they are routed, and the callee rung, again.
+                self.callers.pop(caller.peer_id, None)
+            else:
+                self._safely(self._end, caller)
+        members_of = {bridge["id"]: bridge.get("channels") or [] for bridge in bridges}
+        for state in self.rooms.values():
+            state.bridge_ready = state.room.bridge_id in bridge_ids
+            # Asterisk plays a bridge's music on hold through an Announcer channel it adds to the bridge.
+            state.music = any(
+                (live.get(channel_id) or {}).get("name", "").startswith("Announcer/")
+                for channel_id in members_of.get(state.room.bridge_id, ())
+            )
+        for channel_id, room, number, waiting, is_administrator in members:
+            if channel_id in live and channel_id not in self.callers:
+                self.adopt(channel_id, room, number, waiting, is_administrator, room.bridge_id in bridge_ids)
+        for channel_id, channel in live.items():
+            if channel_id.endswith(PEER_SUFFIX):
+                self._safely(self._refollow_call, live.get(channel_id.removesuffix(PEER_SUFFIX)), channel, bridge_of)
+        for bridge in bridges:
+            self._safely(self._tidy_bridge, bridge, live, owned_bridge or (lambda bridge_id: False))
+        for state in list(self.rooms.values()):
+            if state.waiting and (state.administrator_present or not state.room.wait_for_administrator):
+                self._safely(self._release_waiting, state)
+            elif state.bridge_ready:
+                self._safely(self._music_for_the_lonely, state)
+        return self._route_unrouted(channels, bridge_of)
+
+    def _safely(self, function, *args):
+        """One channel the PBX refuses (hung up a moment ago, say) must not keep the others unreconciled."""
+        try:
+            function(*args)
+        except PbxError as error:
+            _logger.warning("Reconciling with the PBX: %s", error)
+
+    def _refollow_call(self, caller_channel, peer_channel, bridge_of):
+        """Follow a two-party call again from its legs: ``<caller id>-peer`` is the leg we rang for the caller."""
+        peer_id = peer_channel["id"]
+        if caller_channel is None:
+            self.callers.pop(peer_id, None)
+            self.client.hangup_if_present(peer_id)
+            return
+        caller_id = caller_channel["id"]
+        if peer_id not in self.callers:
+            number = (caller_channel.get("caller") or {}).get("number") or ""
+            self.callers[caller_id] = Caller(caller_id, number=number, state="forwarding", peer_id=peer_id)
+            self.callers[peer_id] = Caller(peer_id, state="ringing", peer_id=caller_id)
+        peer = self.callers[peer_id]
+        together = bridge_of.get(peer_id) and bridge_of.get(peer_id) == bridge_of.get(caller_id)
+        if together:
+            self.callers[caller_id].state = peer.state = "bridged"
+        elif peer_channel.get("state") == "Up":
+            # The callee answered while nobody listened: connect them now, as their StasisStart would have.
+            peer.state = "ringing"
+            self._answered(peer)
+
+    def _tidy_bridge(self, bridge, live, owned_bridge):
+        bridge_id, members = bridge["id"], bridge.get("channels") or []
+        if bridge_id.startswith(CALL_BRIDGE_PREFIX):
+            alone = [channel_id for channel_id in members if _other_leg(channel_id) not in live]
+            if len(members) >= 2 or (members and not alone):
+                return
+            for channel_id in alone:
+                self.callers.pop(channel_id, None)
+                self.client.hangup_if_present(channel_id)
+            self.client.destroy_bridge_if_present(bridge_id)
+        elif owned_bridge(bridge_id) and not self._in_application(members, live):
+            self.client.destroy_bridge_if_present(bridge_id)
+            for state in self.rooms.values():
+                if state.room.bridge_id == bridge_id:
+                    state.bridge_ready = False
+
+    def _in_application(self, channel_ids, live):
+        """Those of ``channel_ids`` that are callers in our application: a channel Asterisk adds to a bridge to
+        play to it (``Announcer/`` for music on hold) runs no application and keeps nobody company."""
+        return [
+            channel_id
+            for channel_id in channel_ids
+            if channel_id in live and stasis_args(live[channel_id], self.client.app) is not None
+        ]
+
+    def _route_unrouted(self, channels, bridge_of):
+        """Route the callers in our application that nobody follows (their StasisStart was lost)."""
+        starts = []
+        for channel in channels:
+            channel_id = channel["id"]
+            followed = channel_id in self.callers or channel_id in bridge_of
+            if followed or channel_id.endswith(PEER_SUFFIX) or channel.get("state") not in ("Ring", "Up"):
+                continue
+            args = stasis_args(channel, self.client.app)
+            if args is None:
+                continue
+            start = {"type": "StasisStart", "channel": channel, "args": args, "timestamp": channel.get("creationtime")}
+            self.handle(start)
+            starts.append(start)
+        return starts
 
     # ------------------------------------------------------------------
     # Two-party calls
@@ -357,8 +502,9 @@ class CallRouter:
         if caller is None:
             self.client.hangup_if_present(peer.channel_id)
             return
-        bridge_id = f"call-{min(caller.channel_id, peer.channel_id)}"
+        bridge_id = f"{CALL_BRIDGE_PREFIX}{min(caller.channel_id, peer.channel_id)}"
         self.client.answer(caller.channel_id)
+        caller.answered_at = time.time()
         self.client.create_bridge(bridge_id)
         self.client.add_channel(bridge_id, caller.channel_id)
         self.client.add_channel(bridge_id, peer.channel_id)
@@ -371,3 +517,20 @@ def _with_caller_name(destination, name, number):
     if not name or destination.caller_id.lstrip().startswith('"'):
         return destination
     return Forward(destination.endpoint, f'"{name}" {destination.caller_id or f"<{number}>"}')
+
+
+def _other_leg(channel_id):
+    """The other leg of a two-party call: the caller of a ``-peer`` leg, the peer leg of a caller."""
+    if channel_id.endswith(PEER_SUFFIX):
+        return channel_id.removesuffix(PEER_SUFFIX)
+    return f"{channel_id}{PEER_SUFFIX}"
+
+
+def stasis_args(channel, app):
+    """The Stasis() arguments of a channel the PBX lists as in application ``app`` ("app,arg1,..." in its
+    dialplan data); None for a channel in no application or in another one."""
+    dialplan = channel.get("dialplan") or {}
+    if dialplan.get("app_name") != "Stasis":
+        return None
+    name, *args = (dialplan.get("app_data") or "").split(",")
+    return args if name == app else None

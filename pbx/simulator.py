@@ -17,6 +17,8 @@ ARI resources implemented (under ``/ari``; HTTP basic auth or ``api_key=user:pas
 - ``GET|POST bridges``, ``POST bridges/{id}`` (create with that id), ``GET|DELETE bridges/{id}``,
   ``POST bridges/{id}/addChannel``, ``POST bridges/{id}/removeChannel``, ``POST bridges/{id}/play``,
   ``POST|DELETE bridges/{id}/moh``
+- ``GET channels/{id}/variable`` (a plain channel variable; ``DB(...)`` and ``DB_DELETE(...)`` answer 500 as
+  Asterisk's "dangerous function" guard does; on ``<id>;2``, the dialplan half of a Local channel)
 - ``GET events?app=NAME`` (WebSocket)
 
 Events sent: StasisStart, StasisEnd, ChannelStateChange, ChannelDtmfReceived, ChannelTalkingStarted,
@@ -25,7 +27,8 @@ ChannelDestroyed (with cause and cause_txt), ChannelUserevent, PlaybackStarted, 
 
 Simulator-only control endpoints (no Asterisk has them), under ``/_sim``, same credentials:
 ``POST _sim/calls?caller=N&dialled=N`` (an outside caller dials a number: the channel enters the
-application), ``POST _sim/channels/{id}/dtmf?digits=12#`` (a phone's keypad),
+application; while it is not active, the call goes to the outage fallback and talks ``talk`` seconds),
+``POST _sim/channels/{id}/dtmf?digits=12#`` (a phone's keypad),
 ``POST _sim/channels/{id}/talk?talking=1|0``, ``POST _sim/channels/{id}/hangup`` (the phone hangs up),
 ``POST _sim/drop`` (close every event WebSocket), ``POST _sim/delay?seconds=S`` (slow every ARI answer).
 
@@ -47,6 +50,21 @@ Where it behaves like Asterisk 22 because the addon relies on it (the Asterisk f
   200, then the channel is destroyed at once (no Ringing, no StasisStart) with that cause and its
   ``cause_txt`` (Asterisk 22.10.1 answers 200 for ``Local/555@missing-context``, then within 1 ms sends
   ChannelDestroyed with cause 0, "Unknown", for a channel that never left Down).
+- A channel in Stasis lists ``dialplan.app_name`` ``Stasis`` and ``app_data`` ``<app>,<arg>,...``; a channel
+  still ringing runs no application yet. Channels and bridges stay when the application's WebSocket closes,
+  and nothing is replayed on reconnection: a listener reads ``GET channels`` and ``GET bridges``.
+- A bridge exists only once created: ``addChannel`` to any other answers 404 "Bridge not found", after a
+  listener restart as before it (a room where callers only waited on hold has no bridge).
+- While no WebSocket holds the application it is not active: events are dropped, not queued; an originated
+  channel that answers is hung up ("Stasis app 'telephony' not active"); a caller the dialplan sends into
+  Stasis() is refused (``STASISSTATUS=FAILED``) and the README's dialplan takes over: ``/_sim/calls`` then Dials
+  the dialled extension's phone and, at hang-up, writes the README's outage record into astdb
+  (``telephony_outage/<caller's id>`` = ``start,end,caller,dialled,DIALSTATUS,ANSWEREDTIME``).
+- ARI may not read astdb (``DB()`` is "dangerous"), so the README's dialplan lists the records on the ``;2``
+  half of ``Local/drain@telephony-outage-drain`` as ``TELEPHONY_OUTAGE`` = ``key=value|key=value|``, and
+  ``Local/<key>@telephony-outage-forget`` deletes one record and never answers.
+- Originating a channel id that exists answers 409 "Channel with given unique ID already exists".
+- Channels carry their ``creationtime``.
 
 Where it differs from Asterisk: there is no audio and no dialplan; an endpoint's behaviour (answer after
 a delay, busy, no answer) comes from the configuration; originated calls are single channels (no Local
@@ -94,6 +112,10 @@ DEFAULT_ENDPOINTS = {
 }
 DEFAULT_BEHAVIOUR = {"answer_after": 0.5}
 PLAYBACK_SECONDS = 1.0
+OUTAGE_FAMILY = "telephony_outage"
+OUTAGE_DRAIN_CONTEXT = "telephony-outage-drain"
+OUTAGE_FORGET_CONTEXT = "telephony-outage-forget"
+DANGEROUS_FUNCTIONS = ("DB(", "DB_DELETE(")
 
 
 def _now():
@@ -118,6 +140,7 @@ class Channel:
         self.bridge_id = None
         self.variables = {}
         self.playbacks = {}  # playback id -> (its task, the playback) while it plays
+        self.context = "telephony-in"
         self.created = _now()
 
     def as_json(self):
@@ -129,10 +152,18 @@ class Channel:
             "caller": dict(self.caller),
             "connected": {"name": "", "number": ""},
             "accountcode": "",
-            "dialplan": {"context": "telephony-in", "exten": self.exten, "priority": 1, "app_name": "Stasis"},
+            "dialplan": self._dialplan(),
             "creationtime": self.created,
             "language": "en",
         }
+
+    def _dialplan(self):
+        """In Stasis, Asterisk lists the application and its arguments as the dialplan's ``app_data``;
+        a channel still ringing runs no application yet."""
+        dialplan = {"context": self.context, "exten": self.exten, "priority": 1, "app_name": "", "app_data": ""}
+        if self.in_stasis:
+            dialplan.update(app_name="Stasis", app_data=",".join([self.app, *self.args]))
+        return dialplan
 
 
 class Bridge:
@@ -186,8 +217,11 @@ class Simulator:
         self.channels = {}
         self.bridges = {}
         self.sockets = {}
+        self.astdb = {}  # "family/key" -> value, Asterisk's internal database
+        self.local_halves = {}  # "<id>;2" -> the variables of the dialplan half of a Local channel
         self.delay = 0.0
         self.requests = deque(maxlen=10_000)  # (method, path, monotonic time) of recent requests, for tests
+        self.originated = deque(maxlen=10_000)  # channel ids asked for by originates, refused ones included
         self._ids = itertools.count(1)
         self._epoch = int(time.time())
         self._loop = None
@@ -283,6 +317,7 @@ class Simulator:
             web.post("/ari/channels/{id}/moh", self.start_moh),
             web.delete("/ari/channels/{id}/moh", self.stop_moh),
             web.post("/ari/channels/{id}/variable", self.set_variable),
+            web.get("/ari/channels/{id}/variable", self.get_variable),
             web.get("/ari/bridges", self.list_bridges),
             web.post("/ari/bridges", self.create_bridge),
             web.post("/ari/bridges/{id}", self.create_bridge),
@@ -419,8 +454,12 @@ class Simulator:
         if number is None:
             return web.json_response({"error": "Allocation failed"}, status=500)
         channel_id = query.get("channelId") or self._new_id()
+        self.originated.append(channel_id)
         if channel_id in self.channels:
             raise AriError(409, "Channel with given unique ID already exists")
+        context = _endpoint_context(endpoint)
+        if context in (OUTAGE_DRAIN_CONTEXT, OUTAGE_FORGET_CONTEXT):
+            return await self._originate_outage_context(context, number, channel_id, app)
         caller_name, caller_number = _parse_caller_id(query.get("callerId", ""))
         channel = Channel(channel_id, f"{endpoint}-{next(self._ids):08x}", app, caller_name, caller_number, number)
         channel.args = [arg for arg in query.get("appArgs", "").split(",") if arg] if query.get("appArgs") else []
@@ -455,13 +494,21 @@ class Simulator:
             channel.state = state
             await self._emit_channel(channel, "ChannelStateChange")
 
+    def _app_active(self, app):
+        return bool(self.sockets.get(app))
+
     async def _enter_stasis(self, channel):
+        if not self._app_active(channel.app):
+            # Asterisk: "Stasis app '<app>' not active": the answered channel is hung up, nobody hears of it.
+            await self._destroy(channel, 16)
+            return
         channel.in_stasis = True
         await self._emit_channel(channel, "StasisStart", args=list(channel.args))
 
     async def _destroy(self, channel, cause=16, soft=False):
         if self.channels.pop(channel.id, None) is None:
             return
+        self.local_halves.pop(f"{channel.id};2", None)
         request = {"cause": 32, "soft": True} if soft else {"cause": cause}
         await self._emit_channel(channel, "ChannelHangupRequest", **request)
         for playback_id in list(channel.playbacks):
@@ -665,6 +712,60 @@ class Simulator:
                 await self._talk(random.choice(bridged), True)
 
     # ------------------------------------------------------------------
+    # Listener outages: the README's dialplan around Stasis()
+    # ------------------------------------------------------------------
+
+    async def _outage_fallback(self, channel, talk_seconds):
+        """Play the README's dialplan for a caller Stasis() refused: Dial the dialled extension (or the
+        fallback phone), and at hang-up record the call in astdb as telephony-outage-record does."""
+        channel.app = ""  # outside the application: none of its events reach a listener
+        channel.context = "telephony-outage"
+        started = int(time.time())
+        behaviour = self.endpoints.get(channel.exten, DEFAULT_BEHAVIOUR)
+        answered_seconds = ""
+        if behaviour.get("busy"):
+            status = "BUSY"
+        elif behaviour.get("no_answer"):
+            status = "NOANSWER"
+        else:
+            await asyncio.sleep(behaviour.get("answer_after", 0.5))
+            status = "ANSWER"
+            await self._set_state(channel, "Up")
+            await asyncio.sleep(talk_seconds)
+            answered_seconds = str(round(talk_seconds))
+        await self._destroy(channel, 16)
+        record = [started, int(time.time()), channel.caller["number"], channel.exten, status, answered_seconds]
+        self.astdb[f"{OUTAGE_FAMILY}/{channel.id}"] = ",".join(map(str, record))
+
+    async def _originate_outage_context(self, context, key, channel_id, app):
+        """``Local/drain@telephony-outage-drain`` lists the outage records on its ``;2`` half and enters the
+        application; ``Local/<key>@telephony-outage-forget`` deletes one record and never answers."""
+        channel = Channel(channel_id, f"Local/{key}@{context}-{next(self._ids):08x};1", app, exten=key)
+        if context == OUTAGE_FORGET_CONTEXT:
+            self.astdb.pop(f"{OUTAGE_FAMILY}/{key}", None)
+            return web.json_response(channel.as_json())
+        records = "".join(
+            f"{name.removeprefix(OUTAGE_FAMILY + '/')}={value}|"
+            for name, value in self.astdb.items()
+            if name.startswith(OUTAGE_FAMILY + "/")
+        )
+        self.channels[channel_id] = channel
+        self.local_halves[f"{channel_id};2"] = {"TELEPHONY_OUTAGE": records}
+        self._spawn(self._ring(channel, {"answer_after": 0.01}, 60))
+        return web.json_response(channel.as_json())
+
+    async def get_variable(self, request):
+        channel_id = request.match_info["id"]
+        name = request.query.get("variable")
+        if not name:
+            raise AriError(400, "Variable name is required")
+        if channel_id in self.local_halves:
+            return web.json_response({"value": self.local_halves[channel_id].get(name, "")})
+        if name.startswith(DANGEROUS_FUNCTIONS):
+            raise AriError(500, "Unable to read provided function")
+        return web.json_response({"value": self._channel(request).variables.get(name, "")})
+
+    # ------------------------------------------------------------------
     # Simulator-only controls
     # ------------------------------------------------------------------
 
@@ -677,6 +778,9 @@ class Simulator:
         )
         channel.args = [dialled]
         self.channels[channel.id] = channel
+        if not self._app_active(app):
+            self._spawn(self._outage_fallback(channel, float(request.query.get("talk", 0.5))))
+            return web.json_response({**channel.as_json(), "stasis_status": "FAILED"})
         await self._enter_stasis(channel)
         return web.json_response(channel.as_json())
 
@@ -719,6 +823,11 @@ def _endpoint_number(endpoint):
     if technology not in ("PJSIP", "SIP", "Local", "IAX2") or not resource:
         return None
     return resource.split("@", 1)[0]
+
+
+def _endpoint_context(endpoint):
+    """``Local/drain@telephony-outage-drain`` -> ``telephony-outage-drain``; no context -> ``""``."""
+    return endpoint.partition("@")[2]
 
 
 def _parse_caller_id(caller_id):
