@@ -21,3 +21,4 @@ from . import test_dashboard
 from . import test_rights
 from . import test_multi_company
 from . import test_timeline_dates
+from . import test_attack_rights

@@ -1,0 +1,230 @@
+"""Issue 11's rights and multi-company fixes, attacked as real users through the ORM and the UI's RPC methods.
+
+Each test plays one way around a rule; those that held are kept so that they keep holding.
+"""
+
+import psycopg2
+
+from odoo import SUPERUSER_ID, api
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import new_test_user, tagged
+
+from odoo.addons.mail.tools.discuss import Store
+
+from .common import TelephonyCase
+
+
+@tagged("post_install", "-at_install")
+class TestAttackConference(TelephonyCase):
+    """A plain user, a room administrator and a meeting creator try to get a room or its code."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.meeting = (
+            cls.env["telephony.conference"]
+            .with_user(cls.user_boris)
+            .create({"name": "Boris's meeting", "kind": "meeting"})
+        )
+
+    def test_a_user_cannot_squat_an_extension_with_a_new_meeting(self):
+        """Extensions are manager-only after create: a meeting made with one would take it from the dial
+        plan (no user or room of the company could get it any more)."""
+        conferences = self.env["telephony.conference"].with_user(self.user_boris)
+        with self.assertRaisesRegex(AccessError, "Extension"):
+            conferences.create({"name": "Squat", "kind": "meeting", "extension": "8555"})
+        self.user_anna.with_user(self.manager).telephony_extension = "8555"
+        self.assertEqual(self.user_anna.telephony_extension, "8555")
+
+    def test_copying_a_room_gives_a_user_no_room_and_no_extension(self):
+        room = self.room.with_user(self.user_anna)  # its administrator
+        for default in ({"extension": "8556"}, {"kind": "meeting", "creator_id": self.user_anna.id}):
+            with self.subTest(default=default), self.assertRaises(Exception) as caught:
+                room.copy(default)
+            self.assertIsInstance(caught.exception, (AccessError, ValidationError))
+        copy = room.copy({"kind": "meeting", "creator_id": self.user_anna.id, "extension": False})
+        self.assertEqual((copy.kind, copy.extension, copy.administrator_access_code), ("meeting", False, False))
+
+    def test_a_meeting_creator_cannot_take_an_incoming_number_or_add_participants(self):
+        incoming = self.env["telephony.incoming.number"].create(
+            {"number": "+33 1 84 88 00 02", "conference_id": self.room.id, "company_id": self.company.id}
+        )
+        meeting = self.meeting.with_user(self.user_boris)
+        with self.assertRaises(AccessError):
+            meeting.write({"incoming_number_ids": [(4, incoming.id)]})
+        with self.assertRaises(AccessError):
+            meeting.write({"participant_ids": [(0, 0, {"user_id": self.user_boris.id, "state": "joined"})]})
+        self.assertEqual(incoming.conference_id, self.room)
+
+    def test_access_code_does_not_leak_through_search_group_or_chatter(self):
+        self.env.cr.precommit.run()  # a room created in this transaction is not tracked: end its creation
+        self.room.with_user(self.manager).access_code = "1357"
+        self.env.cr.precommit.run()  # writes the tracking message, as the end of the request would
+        self.env.invalidate_all()
+        rooms = self.env["telephony.conference"].with_user(self.user_boris)
+        with self.assertRaises(AccessError):
+            rooms.search([("access_code", "=like", "1%")])
+        with self.assertRaises(AccessError):
+            self.env["telephony.conference.participant"].with_user(self.user_boris).search(
+                [("conference_id.access_code", "=", "1357")]
+            )
+        with self.assertRaises(AccessError):
+            rooms.read_group([], ["access_code"], ["access_code"])
+        self.user_boris.groups_id |= self.env.ref("base.group_allow_export")
+        with self.assertRaises(AccessError):
+            rooms.browse(self.room.id).export_data(["access_code"])
+        messages = self.room.message_ids.with_user(self.user_boris)
+        as_boris = str(Store(messages, for_current_user=True).get_result())
+        as_manager = str(Store(messages.with_user(self.manager), for_current_user=True).get_result())
+        self.assertIn("1357", as_manager, "the change is tracked, for managers")
+        self.assertNotIn("1357", as_boris)
+        self.assertNotIn("2468", as_boris)
+
+    def test_pbx_secrets_cannot_be_guessed_by_search(self):
+        pbxs = self.env["telephony.pbx"].with_user(self.user_anna)
+        for domain in ([("ari_password", "=like", "s%")], [("ari_url", "ilike", "127")], [("last_error", "!=", False)]):
+            with self.subTest(domain=domain), self.assertRaises(AccessError):
+                pbxs.search(domain)
+        with self.assertRaises(AccessError):
+            pbxs.read_group([], ["ari_user"], ["ari_user"])
+
+    def test_nobody_moderates_a_room_they_do_not_run(self):
+        participant = self.env["telephony.conference.participant"].create(
+            {"conference_id": self.room.id, "user_id": self.user_anna.id, "state": "joined", "channel_id": "c-1"}
+        )
+        room = self.room.with_user(self.user_boris)
+        for action in (
+            lambda: room.action_kick(participant.id),
+            lambda: room.action_mute(participant.id),
+            lambda: room.action_end(),
+            lambda: room.action_invite(number="202"),
+            lambda: room.action_invite(user_id=self.user_boris.id),
+        ):
+            with self.assertRaises(AccessError):
+                action()
+        self.assertEqual((participant.state, participant.muted), ("joined", False))
+
+    def test_a_user_cannot_hear_someone_elses_meeting(self):
+        anna_meeting = (
+            self.env["telephony.conference"].with_user(self.user_anna).create({"name": "Anna", "kind": "meeting"})
+        )
+        with self.assertRaises(AccessError):
+            anna_meeting.with_user(self.user_boris).action_invite(user_id=self.user_boris.id)
+        with self.assertRaises(AccessError):
+            anna_meeting.with_user(self.user_boris).write({"administrator_id": self.user_boris.id})
+        self.assertFalse(anna_meeting.participant_ids)
+
+    def test_a_room_administrator_does_not_invite_a_user_of_another_company(self):
+        """Extensions are per company: the French PBX would ring the French holder of the Belgian user's
+        extension, journaled as the Belgian user."""
+        be_user = new_test_user(
+            self.env,
+            login="be_attack_t",
+            groups="telephony.group_telephony_user",
+            company_id=self.other_company.id,
+            company_ids=[(6, 0, [self.other_company.id])],
+        )
+        be_user.telephony_extension = self.user_boris.telephony_extension
+        with self.assertRaisesRegex(UserError, "Telephony FR") as caught:
+            self.room.with_user(self.user_anna).action_invite(user_id=be_user.id)
+        self.assertIn(be_user.name, str(caught.exception))
+        self.assertFalse(self.room.participant_ids)
+
+
+@tagged("post_install", "-at_install")
+class TestAttackUsers(TelephonyCase):
+    """Telephony settings and extensions: other users', other companies', and at the same time."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.be_user = new_test_user(
+            cls.env,
+            login="be_only_t",
+            groups="telephony.group_telephony_user",
+            company_id=cls.other_company.id,
+            company_ids=[(6, 0, [cls.other_company.id])],
+        )
+        cls.be_user.telephony_extension = "301"
+
+    def test_a_user_cannot_change_a_colleagues_telephony_settings(self):
+        for values in ({"telephony_extension": "299"}, {"telephony_enabled": True}):
+            with self.subTest(values=values), self.assertRaises(AccessError):
+                self.user_boris.with_user(self.user_anna).write(values)
+        with self.assertRaises(AccessError):
+            self.user_anna.with_user(self.user_anna).write({"telephony_extension": "299"})
+        self.assertEqual((self.user_anna.telephony_extension, self.user_boris.telephony_extension), ("201", "202"))
+
+    def test_a_telephony_manager_does_not_reach_users_of_another_company(self):
+        """The manager's shortcut writes through sudo: it must stop at the manager's companies, as
+        everything else a telephony manager does."""
+        with self.assertRaises(AccessError):
+            self.be_user.with_user(self.manager).write({"telephony_extension": "302"})
+        with self.assertRaises(AccessError):
+            self.be_user.with_user(self.manager).write({"telephony_enabled": True})
+        self.assertEqual(self.be_user.telephony_extension, "301")
+        self.user_anna.with_user(self.manager).write({"telephony_extension": "211"})
+        self.assertEqual(self.user_anna.telephony_extension, "211")
+
+    def test_needs_fix_in_telephony_call_dial_a_user_without_telephony_rights_places_no_call(self):
+        """A user taken out of the telephony group keeps their extension (and may turn calling on for
+        themselves): action_dial must still refuse them before the PBX is asked."""
+        self.plain_user.sudo().telephony_extension = "204"
+        self.plain_user.with_user(self.plain_user).telephony_enabled = True
+        calls = self.env["telephony.call"].with_user(self.plain_user)
+        with self.assertRaises(AccessError):
+            calls.action_dial("+33612345678")
+        self.assertFalse(self.env["telephony.call"].search([("user_id", "=", self.plain_user.id)]))
+
+    def test_a_portal_user_gets_nothing_from_the_widget(self):
+        portal = new_test_user(self.env, login="portal_t", groups="base.group_portal", company_id=self.company.id)
+        calls = self.env["telephony.call"].with_user(portal)
+        self.assertEqual(calls.telephony_widget_data()["enabled"], False)
+        for action in (
+            lambda: calls.telephony_search_targets("Board"),
+            lambda: self.env["telephony.timeline"].with_user(portal).get_feed(number="+33612345678"),
+            lambda: self.room.with_user(portal).action_invite(number="202"),
+            lambda: self.env["telephony.conference"].with_user(portal).action_start_meeting([]),
+        ):
+            with self.assertRaises(AccessError):
+                action()
+
+    def test_adding_a_user_to_a_company_from_the_company_keeps_extensions_unique(self):
+        """Adding a user to a company where their extension is taken is refused from the user's side;
+        the company's side of the same many2many must not slip past it."""
+        self.env["telephony.conference"].create(
+            {"name": "BE room", "extension": "201", "company_id": self.other_company.id}
+        )
+        with self.assertRaisesRegex(ValidationError, "201"):
+            self.user_anna.write({"company_ids": [(4, self.other_company.id)]})
+        with self.assertRaisesRegex(ValidationError, "201"):
+            self.other_company.write({"user_ids": [(4, self.user_anna.id)]})
+
+    def test_two_transactions_cannot_take_the_same_extension(self):
+        """The extension check reads a snapshot: without a guard, two transactions that began before
+        either committed both find the extension free. The second must fail (a serialization failure
+        that Odoo's RPC retries, whose check then names the first holder)."""
+        extension = "89731"
+        first, second = self.registry.cursor(), self.registry.cursor()
+        try:
+            for cr in (first, second):
+                cr.execute("SET lock_timeout = '10s'")
+            second.execute("SELECT count(*) FROM telephony_conference")  # its snapshot: before the first commits
+            api.Environment(first, SUPERUSER_ID, {})["telephony.conference"].create(
+                {"name": "First", "extension": extension}
+            )
+            first.commit()  # pylint: disable=invalid-commit
+            with self.assertRaises(Exception) as caught:
+                env = api.Environment(second, SUPERUSER_ID, {})
+                env["telephony.conference"].create({"name": "Second", "extension": extension})
+                env.flush_all()
+            self.assertIsInstance(caught.exception, (ValidationError, psycopg2.errors.SerializationFailure))
+        finally:
+            second.rollback()
+            second.close()
+            first.rollback()
+            env = api.Environment(first, SUPERUSER_ID, {})
+            env["telephony.conference"].with_context(active_test=False).search([("extension", "=", extension)]).unlink()
+            env.flush_all()
+            first.commit()  # pylint: disable=invalid-commit
+            first.close()
