@@ -184,12 +184,28 @@ class TelephonyConference(models.Model):
                     )
                 )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Users create only meetings (record rules), which need no extension: one given here would still take
+        # it from the company's dial plan, out of reach of the user or room a manager means it for.
+        if any(vals.get("extension") for vals in vals_list) and not self._is_telephony_manager():
+            raise AccessError(
+                self.env._(
+                    "Only a telephony manager may give a conference an %(field)s: leave it empty for a meeting.",
+                    field=self._fields["extension"]._description_string(self.env),
+                )
+            )
+        return super().create(vals_list)
+
     def write(self, vals):
         self._check_manager_only_fields(vals)
         return super().write(vals)
 
+    def _is_telephony_manager(self):
+        return self.env.su or self.env.user.has_group(MANAGER_GROUP)
+
     def _check_manager_only_fields(self, vals):
-        if self.env.su or self.env.user.has_group(MANAGER_GROUP):
+        if self._is_telephony_manager():
             return
         protected = [name for name in MANAGER_ONLY_FIELDS if name in vals]
         if protected:
@@ -287,6 +303,16 @@ class TelephonyConference(models.Model):
         self.ensure_one()
         if employee and not user:
             user = employee.user_id
+        if user and self.company_id not in user.sudo().company_ids:
+            # Extensions are per company: this PBX would ring whoever of its company has the same extension.
+            raise UserError(
+                self.env._(
+                    "%(user)s does not work for %(company)s, whose PBX runs %(room)s: invite them by phone number.",
+                    user=user.display_name,
+                    company=self.company_id.display_name,
+                    room=self.display_name,
+                )
+            )
         if user and user.telephony_extension:
             values = {"user_id": user.id, "employee_id": (employee or user.employee_id).id}
             return user.telephony_extension, True, values
