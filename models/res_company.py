@@ -20,6 +20,15 @@ class ResCompany(models.Model):
         help="Who calls missed callers back, in turn. Empty: the user the missed call rang.",
     )
 
+    def write(self, vals):
+        users_before = self.user_ids
+        result = super().write(vals)
+        if "user_ids" in vals:
+            # The users' side of this many2many (company_ids) checks that their extensions are free in their new
+            # companies; added from the company's side, they must not slip past it.
+            (self.user_ids - users_before)._validate_fields(["company_ids"])
+        return result
+
     def _telephony_followup_fallback(self):
         """Who calls back a missed call that rang nobody in particular (an incoming number routed to a room):
         a telephony manager of this company, who reads all its calls; those whose main company it is first.
