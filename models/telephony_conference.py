@@ -303,6 +303,8 @@ class TelephonyConference(models.Model):
         self.ensure_one()
         if employee and not user:
             user = employee.user_id
+            if user and self.company_id not in user.sudo().company_ids:
+                user = None  # a colleague of another company: their extension is not this PBX's, call their phone
         if user and self.company_id not in user.sudo().company_ids:
             # Extensions are per company: this PBX would ring whoever of its company has the same extension.
             raise UserError(

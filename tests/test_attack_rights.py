@@ -3,10 +3,14 @@
 Each test plays one way around a rule; those that held are kept so that they keep holding.
 """
 
+import importlib.util
+from os import path
+
 import psycopg2
 
 from odoo import SUPERUSER_ID, api
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.modules.module import get_module_path
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
@@ -130,6 +134,16 @@ class TestAttackConference(TelephonyCase):
             self.room.with_user(self.user_anna).action_invite(user_id=be_user.id)
         self.assertIn(be_user.name, str(caught.exception))
         self.assertFalse(self.room.participant_ids)
+        # A multi-company user inviting a Belgian colleague: the French PBX calls their phone, not the extension.
+        employee = self.env["hr.employee"].create(
+            {
+                "name": "Belgian colleague",
+                "user_id": be_user.id,
+                "company_id": self.other_company.id,
+                "work_phone": "+32 2 555 00 00",
+            }
+        )
+        self.assertEqual(self.room._dial_target(employee=employee)[:2], ("+3225550000", False))
 
 
 @tagged("post_install", "-at_install")
@@ -234,3 +248,35 @@ class TestAttackUsers(TelephonyCase):
             env.flush_all()
             first.commit()  # pylint: disable=invalid-commit
             first.close()
+
+
+@tagged("post_install", "-at_install")
+class TestAttackMigration(TelephonyCase):
+    """The 18.0.1.2.0 migration on a database whose administrator changed the old noupdate rule."""
+
+    def _migrate(self):
+        script = path.join(get_module_path("telephony"), "migrations", "18.0.1.2.0", "post-security.py")
+        spec = importlib.util.spec_from_file_location("telephony_post_security", script)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        migration.migrate(self.env.cr, "18.0.1.1.0")
+        self.env.invalidate_all()
+
+    def test_migration_keeps_a_stricter_rule_an_administrator_wrote(self):
+        """Only unlink changed: a domain the administrator narrowed (creators no longer change their rooms)
+        must not be widened back by the upgrade."""
+        rule = self.env.ref("telephony.telephony_conference_rule_user_write")
+        stricter = "[('administrator_id', '=', user.id)]"
+        rule.write({"perm_unlink": True, "domain_force": stricter, "name": "Only administrators"})
+        self._migrate()
+        self.assertEqual((rule.domain_force, rule.name, rule.perm_unlink), (stricter, "Only administrators", False))
+        meeting = (
+            self.env["telephony.conference"].with_user(self.user_boris).create({"name": "Boris", "kind": "meeting"})
+        )
+        with self.assertRaises(AccessError):
+            meeting.with_user(self.user_boris).write({"name": "Renamed"})
+
+    def test_migration_survives_a_rule_the_administrator_deleted(self):
+        self.env.ref("telephony.telephony_conference_rule_user_write").unlink()
+        self._migrate()
+        self.assertFalse(self.env.ref("telephony.telephony_conference_rule_user_write", raise_if_not_found=False))
