@@ -41,6 +41,20 @@ class TestAttackConference(TelephonyCase):
         self.user_anna.with_user(self.manager).telephony_extension = "8555"
         self.assertEqual(self.user_anna.telephony_extension, "8555")
 
+    def test_a_room_administrator_cannot_archive_the_room(self):
+        """Archiving takes a room out of service for everyone (calls to it hang up), as deleting it would:
+        administrators no longer delete rooms, so they do not archive them either."""
+        room = self.room.with_user(self.user_anna)
+        with self.assertRaisesRegex(AccessError, "Active"):
+            room.write({"active": False})
+        with self.assertRaises(AccessError):
+            room.action_archive()
+        self.assertTrue(self.room.active)
+        self.meeting.with_user(self.user_boris).action_archive()
+        self.assertFalse(self.meeting.active)
+        self.room.with_user(self.manager).action_archive()
+        self.assertFalse(self.room.active)
+
     def test_copying_a_room_gives_a_user_no_room_and_no_extension(self):
         room = self.room.with_user(self.user_anna)  # its administrator
         for default in ({"extension": "8556"}, {"kind": "meeting", "creator_id": self.user_anna.id}):
