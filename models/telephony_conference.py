@@ -208,6 +208,9 @@ class TelephonyConference(models.Model):
         if self._is_telephony_manager():
             return
         protected = [name for name in MANAGER_ONLY_FIELDS if name in vals]
+        # Archiving a room takes it out of service for everyone, as deleting it would (a meeting is its creator's).
+        if "active" in vals and "room" in self.mapped("kind"):
+            protected.append("active")
         if protected:
             raise AccessError(
                 self.env._(
