@@ -8,7 +8,7 @@ from os import path
 
 import psycopg2
 
-from odoo import SUPERUSER_ID, api
+from odoo import SUPERUSER_ID, api, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.modules.module import get_module_path
 from odoo.tests import new_test_user, tagged
@@ -294,3 +294,53 @@ class TestAttackMigration(TelephonyCase):
         self.env.ref("telephony.telephony_conference_rule_user_write").unlink()
         self._migrate()
         self.assertFalse(self.env.ref("telephony.telephony_conference_rule_user_write", raise_if_not_found=False))
+
+
+@tagged("post_install", "-at_install")
+class TestAttackCallBack(TelephonyCase):
+    """A call-back team holding a user of another company (item 7 with item 8)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.be_user = new_test_user(
+            cls.env,
+            login="be_callback_t",
+            groups="telephony.group_telephony_user",
+            company_id=cls.other_company.id,
+            company_ids=[(6, 0, [cls.other_company.id])],
+        )
+        cls.company.telephony_followup_hours = 1
+        cls.shared_client = cls.env["res.partner"].create({"name": "Shared client", "phone": "+33655500200"})
+
+    def _missed_call(self, key):
+        start = fields.Datetime.subtract(fields.Datetime.now(), hours=3)
+        return self._new_call(
+            key, self.user_anna, caller_number="+33655500200", state="missed", start_date=start, end_date=start
+        )
+
+    def _call_back_assignee(self, record):
+        call_back = self.env.ref("telephony.mail_activity_type_call_back")
+        return (
+            self.env["mail.activity"]
+            .search(
+                [("res_model", "=", record._name), ("res_id", "=", record.id), ("activity_type_id", "=", call_back.id)]
+            )
+            .user_id
+        )
+
+    def test_a_company_call_back_team_holds_only_its_users(self):
+        with self.assertRaisesRegex(ValidationError, self.be_user.name):
+            self.company.telephony_followup_user_ids = self.be_user
+        self.company.telephony_followup_user_ids = self.user_boris
+        self.assertEqual(self.company.telephony_followup_user_ids, self.user_boris)
+
+    def test_needs_fix_in_telephony_call_followup_a_team_member_who_left_the_company_gets_no_call_back(self):
+        """A member of the French team who now works only for the Belgian company still reads a shared
+        contact, but a French missed call is not theirs to call back (nor its number and time theirs to read)."""
+        self.company.telephony_followup_user_ids = self.user_boris
+        self.user_boris.write({"company_ids": [(6, 0, [self.other_company.id])], "company_id": self.other_company.id})
+        call = self._missed_call("cb-attack-1")
+        self.assertEqual(call.partner_id, self.shared_client)
+        self.env["telephony.call"]._cron_schedule_callbacks()
+        self.assertEqual(self._call_back_assignee(self.shared_client), self.user_anna)
