@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 from ..tools.groups import MANAGER_GROUP
 
@@ -19,6 +20,22 @@ class ResCompany(models.Model):
         string="Call-Back Team",
         help="Who calls missed callers back, in turn. Empty: the user the missed call rang.",
     )
+
+    @api.constrains("telephony_followup_user_ids")
+    def _check_telephony_followup_users(self):
+        # A call-back shows the caller's number and the time of the call: only the company's own people get it.
+        for company in self:
+            strangers = company.telephony_followup_user_ids.filtered(
+                lambda user, company=company: company not in user.company_ids
+            )
+            if strangers:
+                raise ValidationError(
+                    self.env._(
+                        "The call-back team of %(company)s may only hold its users; %(users)s do not work for it.",
+                        company=company.display_name,
+                        users=", ".join(strangers.mapped("name")),
+                    )
+                )
 
     def write(self, vals):
         users_before = self.user_ids
