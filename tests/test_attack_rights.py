@@ -6,6 +6,7 @@ Each test plays one way around a rule; those that held are kept so that they kee
 import importlib.util
 import re
 from os import path
+from unittest.mock import patch
 
 import psycopg2
 
@@ -17,6 +18,7 @@ from odoo.tools import mute_logger
 
 from odoo.addons.mail.tools.discuss import Store
 
+from ..pbx.ari import AriClient
 from .common import TelephonyCase
 
 
@@ -205,6 +207,21 @@ class TestAttackUsers(TelephonyCase):
         with self.assertRaises(AccessError):
             calls.action_dial("+33612345678")
         self.assertFalse(self.env["telephony.call"].search([("user_id", "=", self.plain_user.id)]))
+
+    def test_needs_fix_in_telephony_call_dial_a_typed_number_adds_no_pbx_argument(self):
+        """ARI joins a channel's application arguments with commas, and phonenumbers reads "+33612345678,201"
+        as a valid number: passed on raw, the number adds an argument that the listener takes for the placing
+        user's extension, so Boris's call would come from Anna's 201 (her rooms' administrator, her journal)."""
+        self.user_boris.with_user(self.user_boris).telephony_enabled = True
+        originated = []
+
+        def originate(client, endpoint, **values):
+            originated.append(values)
+            return {}
+
+        with patch.object(AriClient, "originate", autospec=True, side_effect=originate):
+            self.env["telephony.call"].with_user(self.user_boris).action_dial("+33612345678,201")
+        self.assertEqual(",".join(originated[0]["app_args"]).split(","), ["dial", "+33612345678", "202"])
 
     def test_a_portal_user_gets_nothing_from_the_widget(self):
         portal = new_test_user(self.env, login="portal_t", groups="base.group_portal", company_id=self.company.id)
