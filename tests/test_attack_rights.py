@@ -102,6 +102,24 @@ class TestAttackConference(TelephonyCase):
         self.assertNotIn("1357", as_boris)
         self.assertNotIn("2468", as_boris)
 
+    def test_onchange_does_not_show_the_access_code_to_a_would_be_administrator(self):
+        """A form's onchange computes on a copy of the record with the values typed in the form: making
+        oneself the administrator there must not reveal the code (the copy reads it from the room)."""
+        room = self.room.with_user(self.user_boris)
+        result = room.onchange(
+            {"administrator_id": self.user_boris.id},
+            ["administrator_id"],
+            {"administrator_id": {}, "administrator_access_code": {}, "is_current_user_administrator": {}},
+        )
+        self.assertNotIn("2468", str(result))
+        new = self.env["telephony.conference"].with_user(self.user_boris)
+        result = new.onchange(
+            {"administrator_id": self.user_boris.id, "kind": "meeting"},
+            ["administrator_id"],
+            {"administrator_id": {}, "administrator_access_code": {}},
+        )
+        self.assertNotIn("2468", str(result))
+
     def test_pbx_secrets_cannot_be_guessed_by_search(self):
         pbxs = self.env["telephony.pbx"].with_user(self.user_anna)
         for domain in ([("ari_password", "=like", "s%")], [("ari_url", "ilike", "127")], [("last_error", "!=", False)]):
