@@ -120,7 +120,10 @@ class TelephonyConference(models.Model):
 
     def _may_see_access_code(self):
         self.ensure_one()
-        return self.env.su or self.env.user.has_group(MANAGER_GROUP) or self.administrator_id == self.env.user
+        # The saved administrator decides, not one typed in a form: an onchange computes on a copy of the
+        # room that holds the form's values and reads the access code from the room.
+        administrator = self._origin.administrator_id if self._origin else self.administrator_id
+        return self.env.su or self.env.user.has_group(MANAGER_GROUP) or administrator == self.env.user
 
     @api.depends_context("uid")
     @api.depends("administrator_id")
