@@ -127,6 +127,10 @@ class TestAttackConference(TelephonyCase):
                 pbxs.search(domain)
         with self.assertRaises(AccessError):
             pbxs.read_group([], ["ari_user"], ["ari_user"])
+        with self.assertRaises(AccessError):
+            pbxs.browse(self.pbx.id).onchange({"name": "x"}, ["name"], {"name": {}, "ari_password": {}})
+        with self.assertRaises(AccessError):
+            pbxs.browse(self.pbx.id).web_read({"ari_password": {}, "last_error": {}})
 
     def test_nobody_moderates_a_room_they_do_not_run(self):
         participant = self.env["telephony.conference.participant"].create(
