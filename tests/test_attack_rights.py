@@ -201,6 +201,15 @@ class TestAttackUsers(TelephonyCase):
         )
         cls.be_user.telephony_extension = "301"
 
+    def test_extensions_and_access_codes_are_keypad_digits(self):
+        """Python's \\d takes any Unicode digit: an Arabic-Indic "٢٠١" passed as an extension no phone can
+        dial (beside the real 201), and an access code nobody can type locks a room."""
+        with self.assertRaisesRegex(ValidationError, "3 to 5 digits"):
+            self.user_boris.with_user(self.manager).telephony_extension = "\u0662\u0660\u0661"
+        with self.assertRaisesRegex(ValidationError, "0-9"):
+            self.room.with_user(self.user_anna).administrator_access_code = "\u0661\u0662\u0663\u0664"
+        self.assertEqual(self.room.access_code, "2468")
+
     def test_a_user_cannot_change_a_colleagues_telephony_settings(self):
         for values in ({"telephony_extension": "299"}, {"telephony_enabled": True}):
             with self.subTest(values=values), self.assertRaises(AccessError):
