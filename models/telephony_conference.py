@@ -10,7 +10,7 @@ from ..tools.groups import MANAGER_GROUP, USER_GROUP
 from ..tools.phone import to_e164
 from .telephony_extension_mixin import EXTENSION_PATTERN
 
-ACCESS_CODE_PATTERN = re.compile(r"\d{3,10}")
+ACCESS_CODE_PATTERN = re.compile(r"[0-9]{3,10}")  # [0-9], not \d (any Unicode digit): typed on a keypad
 # What a conference is and where it lives: only managers change them once it exists, else a user could turn
 # their meeting into a room everyone reaches, or take over a room through its company or PBX.
 MANAGER_ONLY_FIELDS = ("kind", "extension", "creator_id", "company_id", "pbx_id")

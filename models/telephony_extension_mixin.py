@@ -4,7 +4,8 @@ from odoo import api, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
-EXTENSION_PATTERN = re.compile(r"\d{3,5}")
+# [0-9], not \d: \d takes any Unicode digit, which no phone keypad types.
+EXTENSION_PATTERN = re.compile(r"[0-9]{3,5}")
 
 
 class TelephonyExtensionMixin(models.AbstractModel):
