@@ -148,6 +148,29 @@ class TestAttackConference(TelephonyCase):
                 action()
         self.assertEqual((participant.state, participant.muted), ("joined", False))
 
+    def test_a_participant_the_moderator_muted_cannot_unmute_themselves(self):
+        """Everyone may mute themselves and unmute again; a mute the moderator imposed only the moderator lifts
+        (README: the creator or administrator mutes and unmutes, everyone mutes themselves and leaves)."""
+        participant = self.env["telephony.conference.participant"].create(
+            {"conference_id": self.room.id, "user_id": self.user_boris.id, "state": "joined", "channel_id": "c-2"}
+        )
+        as_boris = participant.with_user(self.user_boris)
+        with (
+            patch.object(AriClient, "mute", autospec=True, return_value=None),
+            patch.object(AriClient, "unmute", autospec=True, return_value=None),
+        ):
+            as_boris.action_mute_self(True)
+            as_boris.action_mute_self(False)
+            self.assertFalse(participant.muted, "a participant unmutes a mute of their own")
+            self.room.with_user(self.user_anna).action_mute(participant.id, True)
+            with self.assertRaises(AccessError):
+                as_boris.action_mute_self(False)
+            self.assertTrue(participant.muted)
+            self.room.with_user(self.user_anna).action_mute(participant.id, False)
+            as_boris.action_mute_self(True)
+            as_boris.action_mute_self(False)
+        self.assertFalse(participant.muted)
+
     def test_a_user_cannot_hear_someone_elses_meeting(self):
         anna_meeting = (
             self.env["telephony.conference"].with_user(self.user_anna).create({"name": "Anna", "kind": "meeting"})
