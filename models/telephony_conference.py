@@ -440,7 +440,7 @@ class TelephonyConference(models.Model):
         """Mute or unmute a participant's microphone: they keep hearing the room."""
         self.ensure_one()
         self._check_may_moderate()
-        self._live_participant(participant_id)._set_muted(muted)
+        self._live_participant(participant_id)._set_muted(muted, by_moderator=True)
         return True
 
     def action_end(self):
