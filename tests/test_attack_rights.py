@@ -131,6 +131,9 @@ class TestAttackConference(TelephonyCase):
             pbxs.browse(self.pbx.id).onchange({"name": "x"}, ["name"], {"name": {}, "ari_password": {}})
         with self.assertRaises(AccessError):
             pbxs.browse(self.pbx.id).web_read({"ari_password": {}, "last_error": {}})
+        for action in ("action_generate_webhook_secret", "action_disable_webhook", "action_test_connection"):
+            with self.subTest(action=action), self.assertRaises(AccessError):
+                getattr(pbxs.browse(self.pbx.id), action)()
 
     def test_nobody_moderates_a_room_they_do_not_run(self):
         participant = self.env["telephony.conference.participant"].create(
@@ -180,6 +183,27 @@ class TestAttackConference(TelephonyCase):
         with self.assertRaises(AccessError):
             anna_meeting.with_user(self.user_boris).write({"administrator_id": self.user_boris.id})
         self.assertFalse(anna_meeting.participant_ids)
+
+    def test_a_user_of_another_company_reaches_no_room_of_this_one(self):
+        be_user = new_test_user(
+            self.env,
+            login="be_outsider_t",
+            groups="telephony.group_telephony_user",
+            company_id=self.other_company.id,
+            company_ids=[(6, 0, [self.other_company.id])],
+        )
+        room = self.room.with_user(be_user)
+        for action in (
+            lambda: room.read(["name"]),
+            lambda: room.action_invite(number="+32470000000"),
+            lambda: room.action_end(),
+            lambda: room.write({"name": "Taken"}),
+        ):
+            with self.assertRaises(AccessError):
+                action()
+        conferences = self.env["telephony.conference"].with_user(be_user)
+        self.assertFalse(conferences.telephony_my_live_conferences(shown_ids=[self.room.id])["conferences"])
+        self.assertFalse(self.env["telephony.call"].with_user(be_user).telephony_search_targets("Board"))
 
     def test_a_room_administrator_does_not_invite_a_user_of_another_company(self):
         """Extensions are per company: the French PBX would ring the French holder of the Belgian user's
