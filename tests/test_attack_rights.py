@@ -174,6 +174,16 @@ class TestAttackConference(TelephonyCase):
             as_boris.action_mute_self(False)
         self.assertFalse(participant.muted)
 
+    def test_the_invite_wizard_is_no_way_around_moderation(self):
+        anna_meeting = (
+            self.env["telephony.conference"].with_user(self.user_anna).create({"name": "Anna", "kind": "meeting"})
+        )
+        wizards = self.env["telephony.conference.invite"].with_user(self.user_boris)
+        for conference in (self.room, anna_meeting):
+            with self.subTest(conference=conference.name), self.assertRaises(AccessError):
+                wizards.with_context(active_id=conference.id).create({"number": "202"}).action_invite()
+        self.assertFalse((self.room | anna_meeting).participant_ids)
+
     def test_a_user_cannot_hear_someone_elses_meeting(self):
         anna_meeting = (
             self.env["telephony.conference"].with_user(self.user_anna).create({"name": "Anna", "kind": "meeting"})
