@@ -30,7 +30,6 @@ class TelephonyExtensionMixin(models.AbstractModel):
     _telephony_extension_company_field = "company_id"
 
     def init(self):
-        super().init()
         self.env.cr.execute(
             """CREATE TABLE IF NOT EXISTS telephony_extension_claim (
                    company_id integer NOT NULL,
@@ -39,6 +38,7 @@ class TelephonyExtensionMixin(models.AbstractModel):
                    PRIMARY KEY (company_id, extension)
                )"""
         )
+        return super().init()
 
     @api.model
     def _claim_extension(self, extension, companies):
