@@ -92,6 +92,10 @@ class TestAttackConference(TelephonyCase):
             )
         with self.assertRaises(AccessError):
             rooms.read_group([], ["access_code"], ["access_code"])
+        with self.assertRaises(AccessError):
+            rooms.read_group([], ["access_code:array_agg"], ["name"])
+        with self.assertRaises(AccessError):
+            rooms.search([], order="access_code")
         self.user_boris.groups_id |= self.env.ref("base.group_allow_export")
         with self.assertRaises(AccessError):
             rooms.browse(self.room.id).export_data(["access_code"])
