@@ -113,6 +113,7 @@ class TelephonyConferenceParticipant(models.Model):
             "number": self.number or "",
             "state": self.state,
             "muted": self.muted,
+            "muted_by_moderator": self.muted_by_moderator,
             "talking": self.talking,
             "is_administrator": self.is_administrator,
             "user_id": self.user_id.id,

@@ -173,6 +173,7 @@ class TestAttackConference(TelephonyCase):
             with self.assertRaises(AccessError):
                 as_boris.action_mute_self(False)
             self.assertTrue(participant.muted)
+            self.assertTrue(participant._telephony_payload()["muted_by_moderator"], "the window can say so")
             self.room.with_user(self.user_anna).action_mute(participant.id, False)
             as_boris.action_mute_self(True)
             as_boris.action_mute_self(False)
