@@ -38,12 +38,13 @@ class ResCompany(models.Model):
                 )
 
     def write(self, vals):
+        if "user_ids" not in vals:
+            return super().write(vals)
         users_before = self.user_ids
         result = super().write(vals)
-        if "user_ids" in vals:
-            # The users' side of this many2many (company_ids) checks that their extensions are free in their new
-            # companies; added from the company's side, they must not slip past it.
-            (self.user_ids - users_before)._validate_fields(["company_ids"])
+        # The users' side of this many2many (company_ids) checks that their extensions are free in their new
+        # companies; added from the company's side, they must not slip past it.
+        (self.user_ids - users_before)._validate_fields(["company_ids"])
         return result
 
     def _telephony_followup_fallback(self):
