@@ -58,6 +58,16 @@ class TestAttackConference(TelephonyCase):
         self.room.with_user(self.manager).action_archive()
         self.assertFalse(self.room.active)
 
+    def test_create_with_the_id_of_a_room_does_not_touch_the_room(self):
+        conferences = self.env["telephony.conference"].with_user(self.user_boris)
+        try:
+            created = conferences.create({"id": self.room.id, "name": "Overwrite", "kind": "meeting"})
+        except (AccessError, ValueError):
+            created = conferences
+        self.assertNotEqual(created.id, self.room.id)
+        self.env.invalidate_all(flush=False)
+        self.assertRecordValues(self.room, [{"name": "Board", "kind": "room", "extension": "8001"}])
+
     def test_copying_a_room_gives_a_user_no_room_and_no_extension(self):
         room = self.room.with_user(self.user_anna)  # its administrator
         for default in ({"extension": "8556"}, {"kind": "meeting", "creator_id": self.user_anna.id}):
