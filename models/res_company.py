@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 from ..tools.groups import MANAGER_GROUP
 
@@ -25,6 +26,32 @@ class ResCompany(models.Model):
         help="The number people called into a meeting see. Rooms show their own extension. "
         "Empty: meeting calls show the name 'Conference' and no number.",
     )
+
+    @api.constrains("telephony_followup_user_ids")
+    def _check_telephony_followup_users(self):
+        # A call-back shows the caller's number and the time of the call: only the company's own people get it.
+        for company in self:
+            strangers = company.telephony_followup_user_ids.filtered(
+                lambda user, company=company: company not in user.company_ids
+            )
+            if strangers:
+                raise ValidationError(
+                    self.env._(
+                        "The call-back team of %(company)s may only hold its users; %(users)s do not work for it.",
+                        company=company.display_name,
+                        users=", ".join(strangers.mapped("name")),
+                    )
+                )
+
+    def write(self, vals):
+        if "user_ids" not in vals:
+            return super().write(vals)
+        users_before = self.user_ids
+        result = super().write(vals)
+        # The users' side of this many2many (company_ids) checks that their extensions are free in their new
+        # companies; added from the company's side, they must not slip past it.
+        (self.user_ids - users_before)._validate_fields(["company_ids"])
+        return result
 
     def _telephony_followup_fallback(self):
         """Who calls back a missed call that rang nobody in particular (an incoming number routed to a room):

@@ -107,12 +107,14 @@ class ResUsers(models.Model):
         if "telephony_enabled" in vals:
             # The menus a user sees are cached per user; the statistics menu follows this setting.
             self.env.registry.clear_cache()
-        # Telephony managers look after everyone's telephony settings without being user administrators.
+        # Telephony managers look after the telephony settings of their companies' users without being user
+        # administrators; other companies' users are left to the ordinary access rights.
         if (
             vals
             and set(vals) <= set(TELEPHONY_SETTINGS_FIELDS)
             and not self.env.su
             and self.env.user.has_group(MANAGER_GROUP)
+            and all(user.sudo().company_ids & self.env.companies for user in self)
         ):
             return super(ResUsers, self.sudo()).write(vals)
         return super().write(vals)

@@ -10,7 +10,7 @@ from ..tools.groups import MANAGER_GROUP, USER_GROUP
 from ..tools.phone import to_e164
 from .telephony_extension_mixin import EXTENSION_PATTERN
 
-ACCESS_CODE_PATTERN = re.compile(r"\d{3,10}")
+ACCESS_CODE_PATTERN = re.compile(r"[0-9]{3,10}")  # [0-9], not \d (any Unicode digit): typed on a keypad
 # What a conference is and where it lives: only managers change them once it exists, else a user could turn
 # their meeting into a room everyone reaches, or take over a room through its company or PBX.
 MANAGER_ONLY_FIELDS = ("kind", "extension", "creator_id", "company_id", "pbx_id")
@@ -138,7 +138,10 @@ class TelephonyConference(models.Model):
 
     def _may_see_access_code(self):
         self.ensure_one()
-        return self.env.su or self.env.user.has_group(MANAGER_GROUP) or self.administrator_id == self.env.user
+        # The saved administrator decides, not one typed in a form: an onchange computes on a copy of the
+        # room that holds the form's values and reads the access code from the room.
+        administrator = self._origin.administrator_id if self._origin else self.administrator_id
+        return self.env.su or self.env.user.has_group(MANAGER_GROUP) or administrator == self.env.user
 
     @api.depends_context("uid")
     @api.depends("administrator_id")
@@ -202,14 +205,33 @@ class TelephonyConference(models.Model):
                     )
                 )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Users create only meetings (record rules), which need no extension: one given here would still take
+        # it from the company's dial plan, out of reach of the user or room a manager means it for.
+        if any(vals.get("extension") for vals in vals_list) and not self._is_telephony_manager():
+            raise AccessError(
+                self.env._(
+                    "Only a telephony manager may give a conference an %(field)s: leave it empty for a meeting.",
+                    field=self._fields["extension"]._description_string(self.env),
+                )
+            )
+        return super().create(vals_list)
+
     def write(self, vals):
         self._check_manager_only_fields(vals)
         return super().write(vals)
 
+    def _is_telephony_manager(self):
+        return self.env.su or self.env.user.has_group(MANAGER_GROUP)
+
     def _check_manager_only_fields(self, vals):
-        if self.env.su or self.env.user.has_group(MANAGER_GROUP):
+        if self._is_telephony_manager():
             return
         protected = [name for name in MANAGER_ONLY_FIELDS if name in vals]
+        # Archiving a room takes it out of service for everyone, as deleting it would (a meeting is its creator's).
+        if "active" in vals and "room" in self.mapped("kind"):
+            protected.append("active")
         if protected:
             raise AccessError(
                 self.env._(
@@ -305,6 +327,18 @@ class TelephonyConference(models.Model):
         self.ensure_one()
         if employee and not user:
             user = employee.user_id
+            if user and self.company_id not in user.sudo().company_ids:
+                user = None  # a colleague of another company: their extension is not this PBX's, call their phone
+        if user and self.company_id not in user.sudo().company_ids:
+            # Extensions are per company: this PBX would ring whoever of its company has the same extension.
+            raise UserError(
+                self.env._(
+                    "%(user)s does not work for %(company)s, whose PBX runs %(room)s: invite them by phone number.",
+                    user=user.display_name,
+                    company=self.company_id.display_name,
+                    room=self.display_name,
+                )
+            )
         if user and user.telephony_extension:
             values = {"user_id": user.id, "employee_id": (employee or user.employee_id).id}
             return user.telephony_extension, True, values
@@ -438,7 +472,7 @@ class TelephonyConference(models.Model):
         """Mute or unmute a participant's microphone: they keep hearing the room."""
         self.ensure_one()
         self._check_may_moderate()
-        self._live_participant(participant_id)._set_muted(muted)
+        self._live_participant(participant_id)._set_muted(muted, by_moderator=True)
         return True
 
     def action_end(self):

@@ -36,6 +36,9 @@ class TelephonyConferenceParticipant(models.Model):
         required=True,
     )
     muted = fields.Boolean()
+    muted_by_moderator = fields.Boolean(
+        help="Muted by the room's administrator or creator (or a manager): only they unmute the participant."
+    )
     talking = fields.Boolean()
     is_administrator = fields.Boolean()
     join_date = fields.Datetime(string="Joined On")
@@ -173,6 +176,7 @@ class TelephonyConferenceParticipant(models.Model):
             "number": self.number or "",
             "state": self.state,
             "muted": self.muted,
+            "muted_by_moderator": self.muted_by_moderator,
             "talking": self.talking,
             "is_administrator": self.is_administrator,
             "user_id": self.user_id.id,
@@ -185,14 +189,17 @@ class TelephonyConferenceParticipant(models.Model):
         self._move_to("left" if self.state in ("waiting", "joined") else "failed", fields.Datetime.now())
         self.conference_id._notify_participants()
 
-    def _set_muted(self, muted):
+    def _set_muted(self, muted, by_moderator=False):
         self.ensure_one()
         direction = "in"
         if muted:
             self.conference_id._pbx()._call_pbx(lambda client: client.mute(self.channel_id, direction))
         else:
             self.conference_id._pbx()._call_pbx(lambda client: client.unmute(self.channel_id, direction))
-        self.write({"muted": muted, "talking": self.talking and not muted})
+        values = {"muted": muted, "talking": self.talking and not muted}
+        if by_moderator:
+            values["muted_by_moderator"] = muted
+        self.write(values)
         self.conference_id._notify_participants()
 
     def _check_is_own(self):
@@ -201,9 +208,16 @@ class TelephonyConferenceParticipant(models.Model):
                 raise AccessError(self.env._("You can only mute yourself or leave for yourself."))
 
     def action_mute_self(self, muted=True):
-        """Mute or unmute my own microphone."""
+        """Mute or unmute my own microphone; a mute the room's moderator imposed, only a moderator lifts."""
         self._check_is_own()
         for participant in self:
+            if not muted and participant.muted_by_moderator and not participant.conference_id._may_moderate():
+                raise AccessError(
+                    self.env._(
+                        "The moderator of %(room)s muted you: only they can unmute you.",
+                        room=participant.conference_id.display_name,
+                    )
+                )
             participant.sudo()._set_muted(muted)
         return True
 

@@ -2,8 +2,10 @@ import re
 
 from odoo import api, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
-EXTENSION_PATTERN = re.compile(r"\d{3,5}")
+# [0-9], not \d: \d takes any Unicode digit, which no phone keypad types.
+EXTENSION_PATTERN = re.compile(r"[0-9]{3,5}")
 
 
 class TelephonyExtensionMixin(models.AbstractModel):
@@ -15,8 +17,10 @@ class TelephonyExtensionMixin(models.AbstractModel):
     room cannot take the extension of a user of its company, nor the reverse. A user belonging to several
     companies holds their extension in each of them, so it must be free in all of them.
 
-    A constraint checks this and names who holds the extension. No database constraint backs it: a user's
-    companies are a many2many, which a UNIQUE index cannot follow.
+    A constraint checks this and names who holds the extension. No UNIQUE index backs it: a user's companies
+    are a many2many, which an index cannot follow. Instead the check first writes the row of each (company,
+    extension) it checks in the table ``telephony_extension_claim`` (see :meth:`_claim_extension`), so two
+    transactions giving one extension at the same time cannot both pass it.
     """
 
     _name = "telephony.extension.mixin"
@@ -24,6 +28,36 @@ class TelephonyExtensionMixin(models.AbstractModel):
     _telephony_extension_field = "extension"
     # The company (many2one) or companies (many2many) within which the extension must be unique.
     _telephony_extension_company_field = "company_id"
+
+    def init(self):
+        self.env.cr.execute(
+            """CREATE TABLE IF NOT EXISTS telephony_extension_claim (
+                   company_id integer NOT NULL,
+                   extension varchar NOT NULL,
+                   claimed_at timestamp NOT NULL DEFAULT (now() AT TIME ZONE 'UTC'),
+                   PRIMARY KEY (company_id, extension)
+               )"""
+        )
+        return super().init()
+
+    @api.model
+    def _claim_extension(self, extension, companies):
+        """Serialise the transactions that give ``extension`` to someone in one of ``companies``.
+
+        The check reads its transaction's snapshot, so two transactions begun before either commits would both
+        find the extension free. Each writes the claim row of every (company, extension) before it looks: the
+        second one waits for the first, then fails with a serialization error (REPEATABLE READ) once the first
+        commits. Odoo runs the request again, and its check then names the first holder.
+        """
+        self.env.cr.execute(
+            SQL(
+                """INSERT INTO telephony_extension_claim (company_id, extension)
+                   SELECT company_id, %s FROM unnest(%s::integer[]) AS company_id ORDER BY company_id
+                   ON CONFLICT (company_id, extension) DO UPDATE SET claimed_at = EXCLUDED.claimed_at""",
+                extension,
+                sorted(companies.ids),
+            )
+        )
 
     @api.model
     def _telephony_extension_models(self):
@@ -56,6 +90,7 @@ class TelephonyExtensionMixin(models.AbstractModel):
                     )
                 )
             companies = holder.sudo()[self._telephony_extension_company_field]
+            self._claim_extension(extension, companies)
             others = [owner for owner in self._find_extension_owners(extension, companies) if owner != holder]
             if others:
                 shared = companies & others[0][others[0]._telephony_extension_company_field]

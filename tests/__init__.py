@@ -24,3 +24,4 @@ from . import test_timeline_dates
 from . import test_dashboard_ui
 from . import test_journal
 from . import test_journal_listener
+from . import test_attack_rights
