@@ -59,9 +59,10 @@ class TelephonyCall(models.Model):
         companies): an activity on a record its assignee cannot read ends in an access error."""
         record = self._callback_record()
         for user in candidates:
-            if user.active and record.with_user(user).with_context(allowed_company_ids=user.company_ids.ids).has_access(
-                "read"
-            ):
+            # Someone who no longer works for the call's company does not call its clients back.
+            if not user.active or self.company_id not in user.company_ids:
+                continue
+            if record.with_user(user).with_context(allowed_company_ids=user.company_ids.ids).has_access("read"):
                 return user
         return self.env["res.users"]
 

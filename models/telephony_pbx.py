@@ -4,7 +4,15 @@ import secrets
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..pbx.ari import AriClient, AriDisabled, PbxAuthError, PbxError, PbxTimeout, PbxUnreachable
+from ..pbx.ari import (
+    AriClient,
+    AriDisabled,
+    PbxAuthError,
+    PbxError,
+    PbxOriginateTimeout,
+    PbxTimeout,
+    PbxUnreachable,
+)
 from ..tools.groups import MANAGER_GROUP
 from ..tools.webhook import SIGNATURE_HEADER
 
@@ -130,6 +138,17 @@ class TelephonyPbx(models.Model):
             return str(error)
         if isinstance(error, PbxUnreachable):
             return self.env._("it cannot be reached. Tell a telephony manager.")
+        if isinstance(error, PbxOriginateTimeout) and error.cancelled:
+            return self.env._(
+                "it did not answer within %(seconds)s seconds; the call was cancelled.",
+                seconds=f"{self.sudo().timeout:g}",
+            )
+        if isinstance(error, PbxOriginateTimeout):
+            return self.env._(
+                "it did not answer within %(seconds)s seconds and could not be told to cancel the call: if the "
+                "call happens after all, it shows in the journal once the PBX reports it.",
+                seconds=f"{self.sudo().timeout:g}",
+            )
         if isinstance(error, PbxTimeout):
             return self.env._(
                 "it did not answer within %(seconds)s seconds. Tell a telephony manager.",

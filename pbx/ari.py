@@ -151,6 +151,9 @@ class AriClient:
     def originate(self, endpoint, app_args=(), caller_id=None, timeout=30, channel_id=None, variables=None):
         """Call ``endpoint``; once answered, the channel enters our application with ``app_args``."""
         params = {"endpoint": endpoint, "app": self.app, "timeout": int(timeout)}
+        if any("," in str(arg) for arg in app_args):
+            # Asterisk splits appArgs on commas: one inside an argument would forge the next ones.
+            raise PbxRequestError(f"A call's application arguments may not contain a comma: {list(app_args)!r}")
         if app_args:
             params["appArgs"] = ",".join(str(arg) for arg in app_args)
         if caller_id:

@@ -44,6 +44,8 @@ WAITING_EVENT = "TelephonyParticipantWaiting"
 REJECTED_EVENT = "TelephonyCallerRejected"  # three wrong access codes: the caller is sent away
 DTMF_EVENT = "TelephonyDtmf"  # user event: keys typed in Odoo for a channel, as if typed on its phone
 PEER_SUFFIX = "-peer"
+ORIGINATED_PREFIX = "telephony-"  # ids of the channels the application originates (dial, invite)
+ORIGINATED_KINDS = ("invite", "dial")
 CALL_BRIDGE_PREFIX = "call-"
 END_EVENTS = ("StasisEnd", "ChannelDestroyed")
 RING_SECONDS = 45  # how long a phone the PBX calls for us rings before we give up
@@ -142,6 +144,12 @@ class CallRouter:
     def _start(self, channel, args):
         channel_id = channel["id"]
         number = (channel.get("caller") or {}).get("number") or ""
+        if args and args[0] in ORIGINATED_KINDS and not channel_id.startswith(ORIGINATED_PREFIX):
+            # Only channels the application placed itself carry "invite" or "dial": a dial plan that passes
+            # what a caller dialled must not let them join a room without its code or call as someone else.
+            _logger.warning("Channel %s claims to be a call Odoo placed (%r): hanging up", channel_id, args[0])
+            self.client.hangup_if_present(channel_id)
+            return
         if args and args[0] == "invite" and len(args) >= 2:
             room = self.room_for_key(int(args[1])) if str(args[1]).isdigit() else None
             if room is None:

@@ -302,7 +302,7 @@ class TestAttackUsers(TelephonyCase):
         self.user_anna.with_user(self.manager).write({"telephony_extension": "211"})
         self.assertEqual(self.user_anna.telephony_extension, "211")
 
-    def test_needs_fix_in_telephony_call_dial_a_user_without_telephony_rights_places_no_call(self):
+    def test_a_user_without_telephony_rights_places_no_call(self):
         """A user taken out of the telephony group keeps their extension (and may turn calling on for
         themselves): action_dial must still refuse them before the PBX is asked."""
         self.plain_user.sudo().telephony_extension = "204"
@@ -312,7 +312,7 @@ class TestAttackUsers(TelephonyCase):
             calls.action_dial("+33612345678")
         self.assertFalse(self.env["telephony.call"].search([("user_id", "=", self.plain_user.id)]))
 
-    def test_needs_fix_in_telephony_call_dial_a_typed_number_adds_no_pbx_argument(self):
+    def test_a_typed_number_adds_no_pbx_argument(self):
         """ARI joins a channel's application arguments with commas, and phonenumbers reads "+33612345678,201"
         as a valid number: passed on raw, the number adds an argument that the listener takes for the placing
         user's extension, so Boris's call would come from Anna's 201 (her rooms' administrator, her journal)."""
@@ -457,7 +457,7 @@ class TestAttackCallBack(TelephonyCase):
         self.company.telephony_followup_user_ids = self.user_boris
         self.assertEqual(self.company.telephony_followup_user_ids, self.user_boris)
 
-    def test_needs_fix_in_telephony_call_followup_a_team_member_who_left_the_company_gets_no_call_back(self):
+    def test_a_team_member_who_left_the_company_gets_no_call_back(self):
         """A member of the French team who now works only for the Belgian company still reads a shared
         contact, but a French missed call is not theirs to call back (nor its number and time theirs to read)."""
         self.company.telephony_followup_user_ids = self.user_boris

@@ -15,6 +15,7 @@ from pbx.ari import (
     PbxAuthError,
     PbxNotFound,
     PbxOriginateTimeout,
+    PbxRequestError,
     PbxTimeout,
     PbxUnreachable,
 )
@@ -251,3 +252,10 @@ def test_originate_the_pbx_was_too_slow_for_is_cancelled(pbx):
     time.sleep(4)  # the PBX placed the call late, then got our hang-up
     assert "slow-originate" not in pbx.simulator.channels
     client.close()
+
+
+def test_originate_refuses_an_argument_with_a_comma(client, pbx):
+    """Asterisk splits appArgs on commas: an argument holding one would forge the arguments after it."""
+    with pytest.raises(PbxRequestError, match="comma"):
+        client.originate("PJSIP/101", app_args=["dial", "+33612345678,201", "202"], channel_id="telephony-comma")
+    assert "telephony-comma" not in pbx.simulator.channels

@@ -139,17 +139,26 @@ def test_wait_for_the_administrator(routed, pbx):
 
 
 def test_invited_participant_skips_the_code(routed, client, pbx):
-    channel_id = "invite-test-1"
+    channel_id = "telephony-invite-test-1"
     client.originate("PJSIP/102", app_args=["invite", "2", "55"], channel_id=channel_id)
     routed.wait_bridged("room-open", channel_id)
     assert pbx.simulator.channels[channel_id].talk_detect, "talk detection is on for everyone in a room"
+
+
+def test_a_channel_odoo_did_not_place_cannot_claim_to_be_invited(routed, client, pbx):
+    """A dial plan that passes on what a caller typed could hand the application ["invite", room, ...]:
+    only channels the application originated itself (ids it chose) may skip a room's access code."""
+    client.originate("PJSIP/102", app_args=["invite", "2", "55"], channel_id="forged-invite")
+    routed.wait(lambda: "forged-invite" not in pbx.simulator.channels)
+    assert "forged-invite" not in routed.bridged("room-open")
+    assert "forged-invite" not in routed.router.callers
 
 
 def test_invited_administrator_opens_a_waiting_room(routed, client):
     early = routed.call_in("801")
     routed.press(early, "2468#")
     routed.wait(lambda: routed.reports)
-    client.originate("PJSIP/103", app_args=["invite", "1", "56", "admin"], channel_id="invite-admin")
+    client.originate("PJSIP/103", app_args=["invite", "1", "56", "admin"], channel_id="telephony-invite-admin")
     routed.wait_bridged("room-board", early)
 
 
@@ -201,9 +210,9 @@ def test_keys_typed_in_odoo_reach_the_receptionist_as_a_user_event(routed, clien
 
 
 def test_placed_call_uses_the_users_extension_to_recognise_the_administrator(routed, client):
-    client.originate("PJSIP/100", app_args=["dial", "801", "100"], channel_id="dial-admin")
-    routed.wait(lambda: "dial-admin" in routed.router.callers)
-    assert routed.router.callers["dial-admin"].is_administrator
+    client.originate("PJSIP/100", app_args=["dial", "801", "100"], channel_id="telephony-dial-admin")
+    routed.wait(lambda: "telephony-dial-admin" in routed.router.callers)
+    assert routed.router.callers["telephony-dial-admin"].is_administrator
 
 
 def _playbacks(routed, channel_id, media):
