@@ -53,9 +53,10 @@ class TestCall(TelephonyCase):
         with self.assertRaisesRegex(UserError, "turned off for you: turn it on in My Preferences"):
             calls.with_user(self.user_anna).action_dial("202")
         self.user_anna.telephony_enabled = True
-        self.plain_user.telephony_enabled = True
+        no_extension = self._new_user("eve_t", "telephony.group_telephony_user")
+        no_extension.telephony_enabled = True
         with self.assertRaisesRegex(UserError, "no extension yet"):
-            calls.with_user(self.plain_user).action_dial("202")
+            calls.with_user(no_extension).action_dial("202")
         for number in ("12", "hello", ""):
             with self.subTest(number=number), self.assertRaisesRegex(UserError, "neither an internal|Type a number"):
                 calls.with_user(self.user_anna).with_company(self.company).action_dial(number)
