@@ -84,7 +84,6 @@ class Pbx:
         response.raise_for_status()
         return response.json() if response.content else None
 
-
     def calls_in_the_application(self):
         """The channels of this test run's application still in Stasis on a real Asterisk."""
         client = self.client(timeout=5)

@@ -115,7 +115,7 @@ def test_pbx_that_accepts_but_never_answers_times_out():
     assert time.monotonic() - started < 5, "a silent PBX must never freeze the caller"
 
 
-def test_slow_pbx_times_out_then_recovers(pbx, client):
+def test_slow_pbx_times_out_then_recovers(simulated_phone, pbx, client):
     pbx.control("delay", seconds=2)
     slow = pbx.client(timeout=0.5)
     with pytest.raises(PbxTimeout):
@@ -124,7 +124,7 @@ def test_slow_pbx_times_out_then_recovers(pbx, client):
     assert isinstance(slow.list_channels(), list)
 
 
-def test_dtmf_pressed_on_a_phone_reaches_the_application(client, events, pbx):
+def test_dtmf_pressed_on_a_phone_reaches_the_application(simulated_phone, client, events, pbx):
     channel_id = _channel_id()
     client.originate(pbx.endpoint("answers"), channel_id=channel_id)
     events.wait_for("StasisStart", channel_id)
@@ -133,7 +133,7 @@ def test_dtmf_pressed_on_a_phone_reaches_the_application(client, events, pbx):
     assert [event["digit"] for event in events.of("ChannelDtmfReceived", channel_id)] == ["2", "4", "#"]
 
 
-def test_no_talking_events_while_muted(client, events, pbx):
+def test_no_talking_events_while_muted(simulated_phone, client, events, pbx):
     channel_id = _channel_id()
     client.originate(pbx.endpoint("answers"), channel_id=channel_id)
     events.wait_for("StasisStart", channel_id)
@@ -148,7 +148,7 @@ def test_no_talking_events_while_muted(client, events, pbx):
     events.wait_for("ChannelTalkingFinished", channel_id)
 
 
-def test_websocket_drop_reconnects_without_losing_later_events(pbx, client):
+def test_websocket_drop_reconnects_without_losing_later_events(simulated_phone, pbx, client):
     received, connects = [], []
     stream = client.start_event_stream(
         received.append, on_connect=lambda c: connects.append(time.monotonic()), backoff_base=0.1, backoff_cap=0.5
