@@ -352,8 +352,9 @@ class TestRealAsteriskPhones(SharedCursorMixin, HttpCase):
                 }
             )
         with self.subTest("caller's name"):
-            created = self.watcher.of("ChannelCreated", rita_leg)
-            self.assertEqual(created[0]["channel"]["caller"]["name"], "Alice Martin", "Rita's phone shows who calls")
+            # ChannelCreated comes before the originate's caller id is set: read it from the leg's last event
+            destroyed = self.watcher.of("ChannelDestroyed", rita_leg)
+            self.assertEqual(destroyed[0]["channel"]["caller"]["name"], "Alice Martin", "Rita's phone shows who calls")
 
     def test_three_wrong_codes_hear_the_whole_goodbye_and_are_not_answered(self):
         self._phone(calling_phone(OUTSIDE_CALLER, "7802", "Alice Martin", keys="1111#", rounds=3))
