@@ -417,3 +417,31 @@ class TestRealAsteriskPhones(SharedCursorMixin, HttpCase):
         )
         self._wait_for_pbx(lambda: self._bridged_together(caller_leg, admin_leg), "both in one bridge")
         self.assertTrue(self._read(lambda: self._participant(admin_leg).is_administrator))
+
+    def test_call_during_a_listener_outage_rings_directly_and_is_journaled_once(self):
+        self.listener.stop()
+        self.listener.join(15)
+        self._phone(answering_phone("202"))
+        self._phone(calling_phone("203", "202", "Paul Phone"))
+        paul_leg = self._wait_for_channel("PJSIP/203-")
+        self._wait_for_pbx(lambda: self.ari.get_channel(paul_leg)["state"] == "Up", "Boris's phone answering directly")
+        time.sleep(2.0)
+        self.ari.hangup(paul_leg)
+        self._wait_for_pbx(lambda: not self._channels_named("PJSIP/20"), "the call ending")
+        self.listener = self._start_listener()
+        call = self._call_from("203")
+        self._kill_and_restart_listener()
+        time.sleep(2.0)  # a second (re)connection must not journal the call again
+        with self.registry.test_lock:
+            self.env.invalidate_all()
+            rows = self._journal()
+            self.assertEqual(len(rows), 1, "the outage call is journaled once")
+            self.assertRecordValues(rows, [{"caller_number": "203", "called_number": "202", "state": "answered"}])
+            self.assertGreaterEqual(call.talk_seconds, 1)
+
+    def _channels_named(self, prefix):
+        return [channel["id"] for channel in self.ari.list_channels() if channel["name"].startswith(prefix)]
+
+    def _wait_for_channel(self, prefix):
+        self._wait_for_pbx(lambda: self._channels_named(prefix), f"a channel {prefix}…")
+        return self._channels_named(prefix)[0]
