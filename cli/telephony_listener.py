@@ -11,6 +11,7 @@ import queue
 import signal
 import threading
 import time
+from datetime import datetime, timezone
 
 from odoo import api, sql_db
 from odoo.cli import Command
@@ -19,6 +20,8 @@ from odoo.tools import config
 
 from ..pbx.ari import PbxError
 from ..pbx.conference import CallRouter
+from ..pbx.outage import OUTAGE_CONTEXT, forget_outage_call, is_outage_channel, read_outage_calls
+from ..tools.ari_events import event_channel_id
 
 _logger = logging.getLogger(__name__)
 
@@ -28,6 +31,9 @@ STANDBY_POLL_SECONDS = 2.0
 SUPERVISOR_POLL_SECONDS = 5.0
 BATCH_SIZE = 500
 BATCH_WAIT_SECONDS = 0.05
+HEARTBEAT_SECONDS = 2.0
+OUTAGE_EVENT = "TelephonyOutageCallsEnded"
+OUTAGE_POLL_SECONDS = 5.0
 
 
 class PbxLock:
@@ -85,6 +91,11 @@ class PbxListener(threading.Thread):
         self.standby_poll = standby_poll
         self.events = queue.Queue()
         self._late_starts = []
+        self._heard_at = 0.0
+        self._resync_pending = threading.Event()
+        self._outage_journaled = []
+        self._outage_pending = set()  # fallback calls (README: listener outages) up at the last reconnection
+        self._outage_checked_at = 0.0
         self.active = threading.Event()
         self.lock = PbxLock(registry.db_name, pbx_id)
 
@@ -121,28 +132,75 @@ class PbxListener(threading.Thread):
         router = CallRouter(client, self._route, reports.append, room_for_key=self._room_for_key)
         # Events sent while nobody listened are lost: after every (re)connection, and before its
         # events, the listener reads what the PBX has live now.
-        stream = client.start_event_stream(self.events.put, on_connect=self._on_connect)
+        stream = client.start_event_stream(self._queue_event, on_connect=self._on_connect)
+        self._heard_at = 0.0
         try:
             while not self.stop_event.is_set() and self.lock.is_held():
                 batch = self._next_batch()
                 if batch:
                     self._record(client, router, batch, reports)
+                # Until the reconnection's resync ran, the last heartbeat is still when the outage began.
+                if stream.connected.is_set() and not self._resync_pending.is_set():
+                    self._heartbeat()
+                    self._watch_outage_calls(client)
         finally:
             stream.stop()
             client.close()
 
+    def _queue_event(self, event):
+        # The channels that read the outage records are ours, not calls: neither routed nor journaled.
+        if not is_outage_channel(event_channel_id(event)):
+            self.events.put(event)
+
+    def _heartbeat(self):
+        """Write down, every few seconds, that the listener knows the PBX's calls until now: calls that end
+        while nobody listens are closed at the last such moment, HEARTBEAT_SECONDS off at most."""
+        if time.monotonic() - self._heard_at >= HEARTBEAT_SECONDS:
+            self._with_pbx(lambda pbx: pbx._record_listener_heard())
+            self._heard_at = time.monotonic()
+
+    def _watch_outage_calls(self, client):
+        """A fallback call still going on at the (re)connection is recorded when it ends: read the records again
+        once one of them ended, instead of waiting for the next reconnection."""
+        if not self._outage_pending or time.monotonic() - self._outage_checked_at < OUTAGE_POLL_SECONDS:
+            return
+        self._outage_checked_at = time.monotonic()
+        try:
+            live = {channel["id"] for channel in client.list_channels()}
+        except PbxError as error:
+            _logger.warning("PBX %s: could not list channels: %s", self.pbx_id, error)
+            return
+        if self._outage_pending - live:
+            self._outage_pending &= live
+            self.events.put({"type": OUTAGE_EVENT})
+
     def _on_connect(self, client):
+        self._resync_pending.set()
         self.events.put({"type": RESYNC_EVENT})
         self.active.set()
 
     def _record(self, client, router, batch, reports):
+        self._outage_journaled = []
         try:
             self._with_pbx(lambda pbx: self._process(pbx, client, router, batch, reports))
         except Exception:
             # Recording is idempotent: a batch whose transaction failed is recorded again, once.
             _logger.exception("PBX %s: recording %d events failed, retrying once", self.pbx_id, len(batch))
             self._with_pbx(lambda pbx: pbx._apply_ari_events(batch + reports))
+        else:
+            self._forget_outage_calls(client)
         reports.clear()
+
+    def _forget_outage_calls(self, client):
+        """Delete the outage records from the PBX once their journal rows are committed, not before."""
+        for key in self._outage_journaled:
+            try:
+                forget_outage_call(client, key)
+            except PbxError as error:
+                _logger.warning(
+                    "PBX %s: could not delete outage record %s (journaled once anyway): %s", self.pbx_id, key, error
+                )
+        self._outage_journaled = []
 
     def _process(self, pbx, client, router, batch, reports):
         """Route the batch's new calls, then record the batch, in one transaction."""
@@ -151,6 +209,8 @@ class PbxListener(threading.Thread):
         for event in batch:
             if event.get("type") == RESYNC_EVENT:
                 self._rebuild(pbx, client, router)
+            elif event.get("type") == OUTAGE_EVENT:
+                self._journal_outage_calls(pbx, client)
             else:
                 router.handle(event)
         pbx._apply_ari_events(self._late_starts + batch + reports)
@@ -176,31 +236,37 @@ class PbxListener(threading.Thread):
         return batch
 
     def _rebuild(self, pbx, client, router):
-        """Bring Odoo and the router in line with the calls the PBX has live right now."""
+        """Reconcile Odoo and the router with the calls the PBX has live right now."""
+        self._resync_pending.clear()
         try:
-            channels = client.list_channels()
+            channels = [channel for channel in client.list_channels() if not is_outage_channel(channel["id"])]
             bridges = client.list_bridges()
         except PbxError as error:
             _logger.warning("PBX %s: could not read live calls to rebuild state: %s", self.pbx_id, error)
             return
-        for channel_id, room, number, waiting, is_administrator in pbx._rebuild_live_state(channels, bridges):
-            router.adopt(channel_id, room, number, waiting, is_administrator)
-        bridged = {channel_id for bridge in bridges for channel_id in bridge.get("channels") or []}
-        for channel in channels:
-            # A caller who arrived while nobody listened still waits, unanswered, for us to route them.
-            if channel.get("state") == "Ring" and channel["id"] not in bridged and channel["id"] not in router.callers:
-                start = {"type": "StasisStart", "channel": channel, "args": _stasis_args(channel)}
-                router.handle(start)
-                self._late_starts.append(start)
+        answered_at = {
+            channel_id: datetime.fromtimestamp(stamp, timezone.utc).replace(tzinfo=None, microsecond=0)
+            for channel_id, stamp in router.answered_times().items()
+        }
+        members = pbx._rebuild_live_state(channels, bridges, answered_at)
+        bridge_prefix = pbx.env["telephony.conference"]._bridge_prefix()
+        self._late_starts += router.reconcile(
+            channels, bridges, members, owned_bridge=lambda bridge_id: bridge_id.startswith(bridge_prefix)
+        )
+        self._outage_pending = {
+            channel["id"] for channel in channels if (channel.get("dialplan") or {}).get("context") == OUTAGE_CONTEXT
+        }
+        self._journal_outage_calls(pbx, client)
 
-
-def _stasis_args(channel):
-    """The Stasis() arguments of a channel as the PBX lists it: "app,arg1,arg2" in its dialplan data."""
-    dialplan = channel.get("dialplan") or {}
-    app_data = dialplan.get("app_data") or ""
-    if dialplan.get("app_name") == "Stasis" and "," in app_data:
-        return app_data.split(",")[1:]
-    return [dialplan["exten"]] if dialplan.get("exten") else []
+    def _journal_outage_calls(self, pbx, client):
+        """Journal the calls the PBX sent to its fallback while nobody listened (README: listener outages)."""
+        try:
+            outage_calls = read_outage_calls(client)
+        except PbxError as error:
+            _logger.warning("PBX %s: could not read the calls taken while nobody listened: %s", self.pbx_id, error)
+            return
+        pbx._journal_outage_calls(outage_calls)
+        self._outage_journaled += [call.key for call in outage_calls]
 
 
 class TelephonyListener(Command):

@@ -1,4 +1,7 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..tools.groups import MANAGER_GROUP
 
 
 class ResCompany(models.Model):
@@ -18,7 +21,48 @@ class ResCompany(models.Model):
         help="Who calls missed callers back, in turn. Empty: the user the missed call rang.",
     )
 
+    telephony_conference_caller_number = fields.Char(
+        string="Conference Caller Number",
+        help="The number people called into a meeting see. Rooms show their own extension. "
+        "Empty: meeting calls show the name 'Conference' and no number.",
+    )
+
+    @api.constrains("telephony_followup_user_ids")
+    def _check_telephony_followup_users(self):
+        # A call-back shows the caller's number and the time of the call: only the company's own people get it.
+        for company in self:
+            strangers = company.telephony_followup_user_ids.filtered(
+                lambda user, company=company: company not in user.company_ids
+            )
+            if strangers:
+                raise ValidationError(
+                    self.env._(
+                        "The call-back team of %(company)s may only hold its users; %(users)s do not work for it.",
+                        company=company.display_name,
+                        users=", ".join(strangers.mapped("name")),
+                    )
+                )
+
+    def write(self, vals):
+        if "user_ids" not in vals:
+            return super().write(vals)
+        users_before = self.user_ids
+        result = super().write(vals)
+        # The users' side of this many2many (company_ids) checks that their extensions are free in their new
+        # companies; added from the company's side, they must not slip past it.
+        (self.user_ids - users_before)._validate_fields(["company_ids"])
+        return result
+
     def _telephony_followup_fallback(self):
-        """Who calls back a missed call that rang nobody in particular (an incoming number routed to a room)."""
+        """Who calls back a missed call that rang nobody in particular (an incoming number routed to a room):
+        a telephony manager of this company, who reads all its calls; those whose main company it is first.
+        Nobody (an empty recordset) when the company has no telephony manager."""
         self.ensure_one()
-        return self.env.ref("base.user_admin", raise_if_not_found=False) or self.env.user
+        managers = self.env["res.users"].search(
+            [
+                ("groups_id", "in", self.env.ref(MANAGER_GROUP).id),
+                ("share", "=", False),
+                ("company_ids", "in", self.id),
+            ]
+        )
+        return managers.sorted(lambda user: (user.company_id != self, user.id))[:1]

@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.tools import SQL
 from odoo.tools.sql import column_exists, create_column
@@ -71,21 +73,30 @@ class ResPartner(models.Model):
 
     def _telephony_attach_calls(self):
         """Give the calls journaled under one of these partners' numbers, while no contact had it, to
-        that partner: a contact created after the first calls from a number keeps its history."""
-        partner_of_number = {}
+        that partner: a contact created after the first calls from a number keeps its history.
+
+        A call goes only to a contact its company may match (see :meth:`_telephony_match`): one of the
+        call's company, else a shared contact (no company). A Belgian company's new contact never takes
+        a French company's call."""
+        partners_of_number = defaultdict(list)
         for partner in self:
             for number in (partner.phone_e164, partner.mobile_e164):
                 if number:
-                    partner_of_number.setdefault(number, partner)
-        if not partner_of_number:
+                    partners_of_number[number].append(partner)
+        if not partners_of_number:
             return
         calls = (
             self.env["telephony.call"]
             .sudo()
-            .search([("partner_id", "=", False), ("contact_number_e164", "in", list(partner_of_number))])
+            .search([("partner_id", "=", False), ("contact_number_e164", "in", list(partners_of_number))])
         )
-        for number, number_calls in calls.grouped("contact_number_e164").items():
-            number_calls.partner_id = partner_of_number[number]
+        for (number, company), same_calls in calls.grouped(lambda c: (c.contact_number_e164, c.company_id)).items():
+            candidates = partners_of_number[number]
+            partner = next((p for p in candidates if p.company_id == company), None) or next(
+                (p for p in candidates if not p.company_id), None
+            )
+            if partner:
+                same_calls.partner_id = partner
 
     @api.model
     def _telephony_match(self, number, company=None):

@@ -17,6 +17,7 @@ class ResUsers(models.Model):
     _name = "res.users"
     _inherit = ["res.users", "telephony.extension.mixin"]
     _telephony_extension_field = "telephony_extension"
+    _telephony_extension_company_field = "company_ids"
 
     telephony_enabled = fields.Boolean(
         string="Make and Receive Calls from Odoo",
@@ -56,10 +57,6 @@ class ResUsers(models.Model):
         required=True,
         help="Simplified: clear charts grouped in blocks. Report panel: Odoo's standard reporting views.",
     )
-
-    _sql_constraints = [
-        ("telephony_extension_uniq", "UNIQUE(telephony_extension)", "Two users cannot share an internal extension."),
-    ]
 
     @api.model
     def _telephony_user_with_extension(self, extension, company):
@@ -110,12 +107,14 @@ class ResUsers(models.Model):
         if "telephony_enabled" in vals:
             # The menus a user sees are cached per user; the statistics menu follows this setting.
             self.env.registry.clear_cache()
-        # Telephony managers look after everyone's telephony settings without being user administrators.
+        # Telephony managers look after the telephony settings of their companies' users without being user
+        # administrators; other companies' users are left to the ordinary access rights.
         if (
             vals
             and set(vals) <= set(TELEPHONY_SETTINGS_FIELDS)
             and not self.env.su
             and self.env.user.has_group(MANAGER_GROUP)
+            and all(user.sudo().company_ids & self.env.companies for user in self)
         ):
             return super(ResUsers, self.sudo()).write(vals)
         return super().write(vals)

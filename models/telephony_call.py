@@ -49,6 +49,7 @@ class TelephonyCall(models.Model):
             ("missed", "Missed"),
             ("busy", "Busy"),
             ("failed", "Failed"),
+            ("rejected", "Wrong Access Code"),
         ],
         required=True,
         default="ringing",
@@ -69,12 +70,19 @@ class TelephonyCall(models.Model):
         index="btree_not_null",
         help="The outside party's number: the caller of an inbound call, the called number of an outbound one.",
     )
-    partner_id = fields.Many2one("res.partner", string="Contact", index="btree_not_null")
-    user_id = fields.Many2one("res.users", index="btree_not_null")
+    partner_id = fields.Many2one("res.partner", string="Contact", index="btree_not_null", check_company=True)
+    user_id = fields.Many2one("res.users", index="btree_not_null", check_company=True)
+    answered_user_id = fields.Many2one(
+        "res.users",
+        string="Answered By",
+        index="btree_not_null",
+        check_company=True,
+        help="The user whose phone the PBX rang for this call and who picked up.",
+    )
     employee_id = fields.Many2one("hr.employee", index="btree_not_null")
-    conference_id = fields.Many2one("telephony.conference", index="btree_not_null")
-    incoming_number_id = fields.Many2one("telephony.incoming.number", index="btree_not_null")
-    pbx_id = fields.Many2one("telephony.pbx", string="PBX", required=True, ondelete="restrict")
+    conference_id = fields.Many2one("telephony.conference", index="btree_not_null", check_company=True)
+    incoming_number_id = fields.Many2one("telephony.incoming.number", index="btree_not_null", check_company=True)
+    pbx_id = fields.Many2one("telephony.pbx", string="PBX", required=True, ondelete="restrict", check_company=True)
     pbx_unique_id = fields.Char(string="PBX Call Id", required=True, help="The PBX's unique id of the call.")
     start_date = fields.Datetime(string="Started On", required=True, default=fields.Datetime.now, index=True)
     answer_date = fields.Datetime(string="Answered On")
@@ -202,12 +210,13 @@ class TelephonyCall(models.Model):
             who = call.partner_id.display_name or other or self.env._("unknown number")
             call.display_name = f"{labels.get(call.direction, '')} · {who}"
 
-    def _close(self, when, cause=0):
-        """End the call at ``when``; an unanswered call ends busy, failed or missed by the hangup cause."""
+    def _close(self, when, cause=0, placed=True):
+        """End the call at ``when``; an unanswered call ends busy, failed or missed by the hangup cause,
+        and failed when the PBX never placed it."""
         self.ensure_one()
         values = {"end_date": when}
         if self.state == "ringing":
-            values["state"] = self._unanswered_state(cause)
+            values["state"] = self._unanswered_state(cause) if placed else "failed"
         self.write(values)
 
     @api.model
@@ -219,8 +228,10 @@ class TelephonyCall(models.Model):
         return "missed"
 
     def _notify_user(self):
-        for call in self.filtered("user_id"):
-            call.user_id._bus_send("telephony/call", call._telephony_payload())
+        """Both ends of a call between users see it move: who placed it and who answered it."""
+        for call in self:
+            for user in call.user_id | call.answered_user_id:
+                user._bus_send("telephony/call", call._telephony_payload())
 
     def _telephony_payload(self):
         self.ensure_one()
@@ -228,6 +239,8 @@ class TelephonyCall(models.Model):
             "id": self.id,
             "direction": self.direction,
             "state": self.state,
+            "state_label": dict(self._fields["state"]._description_selection(self.env))[self.state],
+            "answered_user_id": self.answered_user_id.id,
             "caller_number": self.caller_number or "",
             "called_number": self.called_number or "",
             "partner_id": self.partner_id.id,

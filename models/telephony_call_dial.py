@@ -7,7 +7,9 @@ from odoo import api, models
 from odoo.exceptions import AccessError, UserError
 
 from ..pbx.conference import DTMF_EVENT, RING_SECONDS
+from ..tools.groups import USER_GROUP
 from ..tools.phone import to_e164
+from .telephony_extension_mixin import EXTENSION_PATTERN
 
 DIAL_PREFIX = "telephony-dial-"
 DTMF_PATTERN = re.compile(r"[0-9*#]{1,32}")
@@ -24,6 +26,8 @@ class TelephonyCall(models.Model):
         which the user types on the phone or in the widget (see :meth:`action_send_dtmf`).
         """
         user = self.env.user
+        if not user.has_group(USER_GROUP):
+            raise AccessError(self.env._("Only telephony users place calls from Odoo."))
         if not user.telephony_enabled:
             raise UserError(
                 self.env._("Calling from Odoo is turned off for you: turn it on in My Preferences › Telephony.")
@@ -34,13 +38,17 @@ class TelephonyCall(models.Model):
         pbx = self.env["telephony.pbx"]._default_pbx()
         if not pbx:
             raise UserError(self.env._("No PBX is configured for %(company)s.", company=self.env.company.name))
-        internal = bool(re.fullmatch(r"\d{3,5}", number))
-        if not internal and not to_e164(number, self.env.company.country_id.code):
-            raise UserError(
-                self.env._("%(number)s is neither an internal extension nor a valid phone number.", number=number)
-                if number
-                else self.env._("Type a number to call.")
-            )
+        internal = bool(EXTENSION_PATTERN.fullmatch(number))
+        if not internal:
+            # What the PBX gets is the number as phonenumbers read it, never what was typed: a comma typed
+            # after a valid number would otherwise become one more argument of the call on the PBX.
+            typed, number = number, to_e164(number, self.env.company.country_id.code)
+            if not number:
+                raise UserError(
+                    self.env._("%(number)s is neither an internal extension nor a valid phone number.", number=typed)
+                    if typed
+                    else self.env._("Type a number to call.")
+                )
         channel_id = f"{DIAL_PREFIX}{uuid.uuid4().hex}"
         destination = pbx._resolve_destination(number, user.telephony_extension)
         call = self.sudo().create(

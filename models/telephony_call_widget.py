@@ -15,8 +15,9 @@ class TelephonyCall(models.Model):
         user = self.env.user
         if not user.has_group(USER_GROUP):
             return {"enabled": False, "extension": "", "live_call": False, "recent_calls": []}
-        recent = self.search([("user_id", "=", user.id)], limit=8)
-        live = self.search([("user_id", "=", user.id), ("end_date", "=", False)], limit=1)
+        mine = ["|", ("user_id", "=", user.id), ("answered_user_id", "=", user.id)]
+        recent = self.search(mine, limit=8)
+        live = self.search([*mine, ("end_date", "=", False)], limit=1)
         return {
             "enabled": user.telephony_enabled,
             "extension": user.telephony_extension or "",

@@ -10,7 +10,10 @@ from ..tools.groups import MANAGER_GROUP, USER_GROUP
 from ..tools.phone import to_e164
 from .telephony_extension_mixin import EXTENSION_PATTERN
 
-ACCESS_CODE_PATTERN = re.compile(r"\d{3,10}")
+ACCESS_CODE_PATTERN = re.compile(r"[0-9]{3,10}")  # [0-9], not \d (any Unicode digit): typed on a keypad
+# What a conference is and where it lives: only managers change them once it exists, else a user could turn
+# their meeting into a room everyone reaches, or take over a room through its company or PBX.
+MANAGER_ONLY_FIELDS = ("kind", "extension", "creator_id", "company_id", "pbx_id")
 CONFERENCE_CALLER_NAME = "Conference"
 
 
@@ -83,13 +86,20 @@ class TelephonyConference(models.Model):
         help="Running once someone is in the room; waiting while callers are on hold for the administrator.",
     )
     participant_ids = fields.One2many("telephony.conference.participant", "conference_id", string="Participants")
+    session = fields.Integer(
+        readonly=True,
+        copy=False,
+        help="Counts the times the room filled up: a session starts when someone arrives in the empty room.",
+    )
+    current_participant_ids = fields.One2many(
+        "telephony.conference.participant",
+        compute="_compute_current_participant_ids",
+        string="Current Session",
+        help="Who is in the room, or was in it during its last session; earlier sessions are under Participants.",
+    )
     participant_count = fields.Integer(compute="_compute_participant_count", string="Joined")
     incoming_number_ids = fields.One2many("telephony.incoming.number", "conference_id", string="Incoming Numbers")
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company, index=True)
-
-    _sql_constraints = [
-        ("extension_uniq", "UNIQUE(extension)", "Two conference rooms cannot share an extension."),
-    ]
 
     @api.depends("company_id")
     def _compute_pbx_id(self):
@@ -108,6 +118,13 @@ class TelephonyConference(models.Model):
             else:
                 conference.state = "idle"
 
+    @api.depends("session", "participant_ids.session")
+    def _compute_current_participant_ids(self):
+        for conference in self:
+            conference.current_participant_ids = conference.participant_ids.filtered_domain(
+                [("session", "=", conference.session)]
+            )
+
     @api.depends("participant_ids.state")
     def _compute_participant_count(self):
         for conference in self:
@@ -121,7 +138,10 @@ class TelephonyConference(models.Model):
 
     def _may_see_access_code(self):
         self.ensure_one()
-        return self.env.su or self.env.user.has_group(MANAGER_GROUP) or self.administrator_id == self.env.user
+        # The saved administrator decides, not one typed in a form: an onchange computes on a copy of the
+        # room that holds the form's values and reads the access code from the room.
+        administrator = self._origin.administrator_id if self._origin else self.administrator_id
+        return self.env.su or self.env.user.has_group(MANAGER_GROUP) or administrator == self.env.user
 
     @api.depends_context("uid")
     @api.depends("administrator_id")
@@ -185,6 +205,42 @@ class TelephonyConference(models.Model):
                     )
                 )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Users create only meetings (record rules), which need no extension: one given here would still take
+        # it from the company's dial plan, out of reach of the user or room a manager means it for.
+        if any(vals.get("extension") for vals in vals_list) and not self._is_telephony_manager():
+            raise AccessError(
+                self.env._(
+                    "Only a telephony manager may give a conference an %(field)s: leave it empty for a meeting.",
+                    field=self._fields["extension"]._description_string(self.env),
+                )
+            )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_manager_only_fields(vals)
+        return super().write(vals)
+
+    def _is_telephony_manager(self):
+        return self.env.su or self.env.user.has_group(MANAGER_GROUP)
+
+    def _check_manager_only_fields(self, vals):
+        if self._is_telephony_manager():
+            return
+        protected = [name for name in MANAGER_ONLY_FIELDS if name in vals]
+        # Archiving a room takes it out of service for everyone, as deleting it would (a meeting is its creator's).
+        if "active" in vals and "room" in self.mapped("kind"):
+            protected.append("active")
+        if protected:
+            raise AccessError(
+                self.env._(
+                    "Only a telephony manager may change %(fields)s of %(rooms)s.",
+                    fields=", ".join(self._fields[name]._description_string(self.env) for name in protected),
+                    rooms=", ".join(self.mapped("display_name")),
+                )
+            )
+
     @api.model
     def _bridge_prefix(self):
         database_uuid = self.env["ir.config_parameter"].sudo().get_param("database.uuid", "")
@@ -228,14 +284,14 @@ class TelephonyConference(models.Model):
             "state": self.state,
             "creator_id": self.creator_id.id,
             "administrator_id": self.administrator_id.id,
-            "participants": [participant._telephony_payload() for participant in self.participant_ids],
+            "participants": [participant._telephony_payload() for participant in self.current_participant_ids],
         }
 
     def _notify_participants(self):
         """Push each conference's new state to the browsers of everyone who may watch it."""
         for conference in self:
             payload = conference._telephony_payload()
-            users = conference.participant_ids.user_id | conference.creator_id | conference.administrator_id
+            users = conference.current_participant_ids.user_id | conference.creator_id | conference.administrator_id
             for user in users:
                 user._bus_send("telephony/conference", payload)
 
@@ -271,6 +327,18 @@ class TelephonyConference(models.Model):
         self.ensure_one()
         if employee and not user:
             user = employee.user_id
+            if user and self.company_id not in user.sudo().company_ids:
+                user = None  # a colleague of another company: their extension is not this PBX's, call their phone
+        if user and self.company_id not in user.sudo().company_ids:
+            # Extensions are per company: this PBX would ring whoever of its company has the same extension.
+            raise UserError(
+                self.env._(
+                    "%(user)s does not work for %(company)s, whose PBX runs %(room)s: invite them by phone number.",
+                    user=user.display_name,
+                    company=self.company_id.display_name,
+                    room=self.display_name,
+                )
+            )
         if user and user.telephony_extension:
             values = {"user_id": user.id, "employee_id": (employee or user.employee_id).id}
             return user.telephony_extension, True, values
@@ -303,48 +371,75 @@ class TelephonyConference(models.Model):
             )
         return e164, False, values
 
-    def _invite(self, targets, is_administrator=False):
-        """Create a participant per target and have the PBX call them all at once."""
+    def _caller_number(self):
+        """The number the people a conference calls see: the room's extension, or the company's conference
+        number for a meeting (nothing when it has none: never the number of the person called)."""
         self.ensure_one()
+        return self.extension or self.company_id.telephony_conference_caller_number or ""
+
+    def _caller_id(self):
+        number = self._caller_number()
+        return f'"{CONFERENCE_CALLER_NAME}" <{number}>' if number else f'"{CONFERENCE_CALLER_NAME}"'
+
+    def _invite(self, targets, is_administrator=False):
+        """Create a participant per target, each with its journal row, and have the PBX call them all at once."""
+        self.ensure_one()
+        if not self.active:
+            raise UserError(
+                self.env._(
+                    "%(room)s is archived: it takes no calls or invitations. Restore it to use it again.",
+                    room=self.display_name,
+                )
+            )
         pbx = self._pbx()
-        participants = self.env["telephony.conference.participant"]
+        participants = self.env["telephony.conference.participant"].sudo()
+        calls = self.env["telephony.call"].sudo()
         originates = []
         for target in targets:
             number, internal, values = self._dial_target(**target)
-            participant = participants.sudo().create(
+            participant = participants.create(
                 {
                     "conference_id": self.id,
                     "number": number,
                     "channel_id": f"telephony-{uuid.uuid4().hex}",
                     "state": "calling",
                     "is_administrator": is_administrator and values.get("user_id") == self.env.user.id,
+                    "invited_by_id": self.env.user.id,
                     **values,
                 }
             )
             participants |= participant
+            calls |= calls.create(participant._call_values(pbx, internal, self._caller_number()))
             originates.append(
                 {
                     "endpoint": pbx._endpoint_for(number, internal),
                     "channel_id": participant.channel_id,
                     "app_args": ["invite", str(self.id), str(participant.id)]
                     + (["admin"] if participant.is_administrator else []),
-                    "caller_id": f'"{CONFERENCE_CALLER_NAME}" <{self.extension or number}>',
+                    "caller_id": self._caller_id(),
                     "timeout": RING_SECONDS,
                 }
             )
         results = pbx._call_pbx(lambda client: client.originate_many(originates))
         failures = [
-            (participant, result)
-            for participant, result in zip(participants, results, strict=True)
+            (participant, call, result)
+            for participant, call, result in zip(participants, calls, results, strict=True)
             if isinstance(result, PbxError)
         ]
         if failures and len(failures) == len(participants):
-            raise UserError(self.env._("The PBX could not call anyone: %(error)s", error=failures[0][1]))
+            raise UserError(
+                self.env._(
+                    "The PBX %(pbx)s could not call anyone: %(error)s",
+                    pbx=pbx.display_name,
+                    error=pbx._describe_error(failures[0][2]),
+                )
+            )
         now = fields.Datetime.now()
-        for participant, _error in failures:
+        for participant, call, _error in failures:
             participant._move_to("failed", now)
+            call.write({"state": "failed", "end_date": now})
         self._notify_participants()
-        return participants
+        return participants.with_env(self.env)
 
     def action_invite(self, number=None, user_id=None, employee_id=None, partner_id=None):
         """Call someone and link them straight into the conference (no access code)."""
@@ -377,7 +472,7 @@ class TelephonyConference(models.Model):
         """Mute or unmute a participant's microphone: they keep hearing the room."""
         self.ensure_one()
         self._check_may_moderate()
-        self._live_participant(participant_id)._set_muted(muted)
+        self._live_participant(participant_id)._set_muted(muted, by_moderator=True)
         return True
 
     def action_end(self):

@@ -36,10 +36,32 @@ class TelephonyConferenceParticipant(models.Model):
         required=True,
     )
     muted = fields.Boolean()
+    muted_by_moderator = fields.Boolean(
+        help="Muted by the room's administrator or creator (or a manager): only they unmute the participant."
+    )
     talking = fields.Boolean()
     is_administrator = fields.Boolean()
     join_date = fields.Datetime(string="Joined On")
     leave_date = fields.Datetime(string="Left On")
+    session = fields.Integer(
+        readonly=True, index=True, help="The conference's session this participant took part in (see its counter)."
+    )
+    invited_by_id = fields.Many2one("res.users", readonly=True, help="Who had the PBX call this participant.")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # A permanent room lives for years: each time someone arrives in the empty room, a new session starts,
+        # so that the room shows who is in it now while earlier sessions stay in the journal.
+        started = set()
+        for vals in vals_list:
+            conference = self.env["telephony.conference"].browse(vals["conference_id"]).sudo()
+            if conference.id not in started and not self.sudo().search_count(
+                [("conference_id", "=", conference.id), ("state", "in", LIVE_STATES)], limit=1
+            ):
+                conference.session += 1
+                started.add(conference.id)
+            vals["session"] = conference.session
+        return super().create(vals_list)
 
     @api.depends("user_id", "employee_id", "partner_id", "number")
     def _compute_display_name(self):
@@ -80,8 +102,52 @@ class TelephonyConferenceParticipant(models.Model):
         if kind in ("StasisEnd", "ChannelDestroyed"):
             if self.state in ("waiting", "joined"):
                 return self._move_to("left", when)
-            return self._move_to("rejected" if hangup_cause(event) in BUSY_CAUSES else "failed", when)
+            cause = hangup_cause(event)
+            if not self._move_to("rejected" if cause in BUSY_CAUSES else "failed", when):
+                return False
+            if self.state == "failed":
+                self._tell_inviter_it_failed(event.get("cause_txt") or "", cause)
+            return True
         return False
+
+    def _tell_inviter_it_failed(self, cause_txt, cause):
+        """Whoever had the PBX call this participant learns that the call could not be made, and why.
+        A dial string the PBX cannot place (a missing dialplan context) ends with cause 0, "Unknown"."""
+        self.ensure_one()
+        if not self.invited_by_id:
+            return
+        self.invited_by_id._bus_send(
+            "simple_notification",
+            {
+                "type": "danger",
+                "title": self.env._("Could not call %(who)s", who=self.display_name),
+                "message": self.env._(
+                    "The PBX could not call %(who)s into %(room)s: it reports “%(cause_txt)s” (cause %(cause)s)."
+                    " If this keeps happening, check the PBX's dial templates.",
+                    who=self.display_name,
+                    room=self.conference_id.display_name,
+                    cause_txt=cause_txt or self.env._("no reason given"),
+                    cause=cause,
+                ),
+                "sticky": False,
+            },
+        )
+
+    def _call_values(self, pbx, internal, caller_number):
+        """The journal row of the PBX's call to this participant: one row per leg of a conference."""
+        self.ensure_one()
+        return {
+            "pbx_id": pbx.id,
+            "pbx_unique_id": self.channel_id,
+            "company_id": pbx.company_id.id,
+            "direction": "internal" if internal else "outbound",
+            "caller_number": caller_number,
+            "called_number": self.number,
+            "user_id": self.user_id.id,
+            "employee_id": self.employee_id.id,
+            "partner_id": self.partner_id.id,
+            "conference_id": self.conference_id.id,
+        }
 
     @api.model
     def _ari_create_for_caller(self, conference, event, state, call=None):
@@ -110,6 +176,7 @@ class TelephonyConferenceParticipant(models.Model):
             "number": self.number or "",
             "state": self.state,
             "muted": self.muted,
+            "muted_by_moderator": self.muted_by_moderator,
             "talking": self.talking,
             "is_administrator": self.is_administrator,
             "user_id": self.user_id.id,
@@ -122,14 +189,17 @@ class TelephonyConferenceParticipant(models.Model):
         self._move_to("left" if self.state in ("waiting", "joined") else "failed", fields.Datetime.now())
         self.conference_id._notify_participants()
 
-    def _set_muted(self, muted):
+    def _set_muted(self, muted, by_moderator=False):
         self.ensure_one()
         direction = "in"
         if muted:
             self.conference_id._pbx()._call_pbx(lambda client: client.mute(self.channel_id, direction))
         else:
             self.conference_id._pbx()._call_pbx(lambda client: client.unmute(self.channel_id, direction))
-        self.write({"muted": muted, "talking": self.talking and not muted})
+        values = {"muted": muted, "talking": self.talking and not muted}
+        if by_moderator:
+            values["muted_by_moderator"] = muted
+        self.write(values)
         self.conference_id._notify_participants()
 
     def _check_is_own(self):
@@ -138,9 +208,16 @@ class TelephonyConferenceParticipant(models.Model):
                 raise AccessError(self.env._("You can only mute yourself or leave for yourself."))
 
     def action_mute_self(self, muted=True):
-        """Mute or unmute my own microphone."""
+        """Mute or unmute my own microphone; a mute the room's moderator imposed, only a moderator lifts."""
         self._check_is_own()
         for participant in self:
+            if not muted and participant.muted_by_moderator and not participant.conference_id._may_moderate():
+                raise AccessError(
+                    self.env._(
+                        "The moderator of %(room)s muted you: only they can unmute you.",
+                        room=participant.conference_id.display_name,
+                    )
+                )
             participant.sudo()._set_muted(muted)
         return True
 

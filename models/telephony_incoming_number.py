@@ -33,7 +33,7 @@ class TelephonyIncomingNumber(models.Model):
         domain=[("kind", "=", "room")],
         ondelete="restrict",
     )
-    user_id = fields.Many2one("res.users", domain=[("share", "=", False)], ondelete="restrict")
+    user_id = fields.Many2one("res.users", domain=[("share", "=", False)], ondelete="restrict", check_company=True)
     active = fields.Boolean(default=True)
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company, index=True)
 

@@ -2,9 +2,17 @@ import logging
 import secrets
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
-from ..pbx.ari import AriClient, PbxError
+from ..pbx.ari import (
+    AriClient,
+    AriDisabled,
+    PbxAuthError,
+    PbxError,
+    PbxOriginateTimeout,
+    PbxTimeout,
+    PbxUnreachable,
+)
 from ..tools.groups import MANAGER_GROUP
 from ..tools.webhook import SIGNATURE_HEADER
 
@@ -56,6 +64,13 @@ class TelephonyPbx(models.Model):
         groups=MANAGER_GROUP,
         help="ARI endpoint that calls an outside number through your trunks; {number} is the E.164 number.",
     )
+    listener_seen_date = fields.Datetime(
+        string="Listener Last Heard",
+        readonly=True,
+        copy=False,
+        help="Last moment the event listener knew this PBX's live calls (a heartbeat written every few seconds "
+        "while its event stream is open). Calls that end while nobody listens are closed at this moment.",
+    )
     webhook_secret = fields.Char(
         groups=MANAGER_GROUP,
         copy=False,
@@ -72,7 +87,8 @@ class TelephonyPbx(models.Model):
         copy=False,
     )
     asterisk_version = fields.Char(readonly=True, copy=False)
-    last_error = fields.Text(readonly=True, copy=False)
+    # The PBX's errors name its address and ARI user, which only managers read.
+    last_error = fields.Text(readonly=True, copy=False, groups=MANAGER_GROUP)
     last_error_date = fields.Datetime(string="Last Error On", readonly=True, copy=False)
     last_connected_date = fields.Datetime(string="Last Connected On", readonly=True, copy=False)
 
@@ -104,10 +120,41 @@ class TelephonyPbx(models.Model):
         except PbxError as error:
             _logger.warning("PBX %s refused or failed a request: %s", self.display_name, error)
             raise UserError(
-                self.env._("The PBX %(pbx)s could not do it: %(error)s", pbx=self.display_name, error=error)
+                self.env._(
+                    "The PBX %(pbx)s could not do it: %(error)s",
+                    pbx=self.display_name,
+                    error=self._describe_error(error),
+                )
             ) from error
         finally:
             client.close()
+
+    def _describe_error(self, error):
+        """``error`` as the current user may read it: connection failures name the PBX's address and ARI
+        user, which only managers read (``self`` is often sudo: the user, not the environment, decides)."""
+        if self.env.user.has_group(MANAGER_GROUP) or not isinstance(
+            error, (PbxUnreachable, PbxTimeout, PbxAuthError, AriDisabled)
+        ):
+            return str(error)
+        if isinstance(error, PbxUnreachable):
+            return self.env._("it cannot be reached. Tell a telephony manager.")
+        if isinstance(error, PbxOriginateTimeout) and error.cancelled:
+            return self.env._(
+                "it did not answer within %(seconds)s seconds; the call was cancelled.",
+                seconds=f"{self.sudo().timeout:g}",
+            )
+        if isinstance(error, PbxOriginateTimeout):
+            return self.env._(
+                "it did not answer within %(seconds)s seconds and could not be told to cancel the call: if the "
+                "call happens after all, it shows in the journal once the PBX reports it.",
+                seconds=f"{self.sudo().timeout:g}",
+            )
+        if isinstance(error, PbxTimeout):
+            return self.env._(
+                "it did not answer within %(seconds)s seconds. Tell a telephony manager.",
+                seconds=f"{self.sudo().timeout:g}",
+            )
+        return self.env._("it refused Odoo's connection. Tell a telephony manager.")
 
     def _endpoint_for(self, number, internal):
         self.ensure_one()
@@ -124,6 +171,10 @@ class TelephonyPbx(models.Model):
 
     def action_test_connection(self):
         self.ensure_one()
+        if not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(
+                self.env._("Only a telephony manager may test the connection to %(pbx)s.", pbx=self.display_name)
+            )
         client = self._ari_client()
         try:
             info = client.asterisk_info()
@@ -139,9 +190,9 @@ class TelephonyPbx(models.Model):
             "Asterisk %(version)s answered at %(url)s: ARI is enabled and accepted user %(user)s. "
             "Calls reach Odoo through the Stasis application %(app)s.",
             version=version,
-            url=self.sudo().ari_url,
-            user=self.sudo().ari_user,
-            app=self.sudo().ari_app,
+            url=self.ari_url,
+            user=self.ari_user,
+            app=self.ari_app,
         )
         return self._notification(self.env._("Connection works"), message, "success")
 

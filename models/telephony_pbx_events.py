@@ -1,6 +1,8 @@
 """Applying what the PBX reports (ARI events, webhook events, its live state after a reconnection)
 to the journal and the conferences."""
 
+from datetime import timedelta
+
 from odoo import fields, models
 
 from ..pbx.conference import PEER_SUFFIX, WAITING_EVENT
@@ -8,6 +10,11 @@ from ..tools.ari_events import event_channel_id
 from .telephony_conference_participant import LIVE_STATES
 
 WEBHOOK_PREFIX = "webhook-"
+# Channels Asterisk itself puts in a bridge to play to it (music on hold for someone alone, bridge prompts):
+# nobody takes part through them.
+PLAYER_CHANNEL_PREFIXES = ("Announcer/", "Recorder/")
+OUTAGE_PREFIX = "outage-"
+OUTAGE_STATES = {"ANSWER": "answered", "BUSY": "busy", "CONGESTION": "failed", "CHANUNAVAIL": "failed"}
 
 
 class TelephonyPbx(models.Model):
@@ -42,7 +49,9 @@ class TelephonyPbx(models.Model):
             if not channel_id:
                 continue
             if event["type"] == "StasisStart" and channel_id not in calls and channel_id not in participants:
-                calls[channel_id] = pbx.env["telephony.call"]._ari_open_inbound_call(pbx, event)
+                opened = pbx.env["telephony.call"]._ari_open_call(pbx, event)
+                if opened:
+                    calls[channel_id] = opened
             if event["type"] == WAITING_EVENT and channel_id not in participants:
                 conference = pbx.env["telephony.conference"].browse(event["room_key"]).exists()
                 if conference:
@@ -50,7 +59,8 @@ class TelephonyPbx(models.Model):
                         conference, event, "waiting"
                     )
                     changed |= conference
-            if event["type"] == "ChannelEnteredBridge" and channel_id not in participants:
+            player = (event.get("channel") or {}).get("name", "").startswith(PLAYER_CHANNEL_PREFIXES)
+            if event["type"] == "ChannelEnteredBridge" and channel_id not in participants and not player:
                 conference = pbx.env["telephony.conference"]._from_bridge_id(event["bridge"]["id"])
                 if conference:
                     participants[channel_id] = pbx.env["telephony.conference.participant"]._ari_create_for_caller(
@@ -118,16 +128,21 @@ class TelephonyPbx(models.Model):
             "start_date": event["timestamp"],
         }, warnings
 
-    def _rebuild_live_state(self, channels, bridges):
+    def _rebuild_live_state(self, channels, bridges, answered_at=None):
         """Bring the journal and the rooms in line with the calls the PBX has live right now.
 
-        Used when the listener (re)connects: whatever ended while nobody listened is closed,
-        and whoever sits in a conference bridge is shown as joined. Returns who is still in a room
-        or waiting for one, for the router to follow again.
+        Used when the listener (re)connects. Whatever ended while nobody listened is closed at the
+        listener's last heartbeat (``listener_seen_date``): the PBX keeps no trace of ended channels, so
+        that is the last moment Odoo knew them alive; the error is at most the time nobody listened.
+        ``answered_at`` maps the channels the router had answered (a room's receptionist answers at once)
+        to when, for those whose answer event was lost. Whoever sits in a conference bridge is shown as
+        joined and their call as answered. Returns who is still in a room or waiting for one, for the
+        router to follow again.
         """
         self.ensure_one()
         pbx = self.sudo()
         now = fields.Datetime.now()
+        last_seen = min(pbx.listener_seen_date or now, now)
         channels_by_id = {channel["id"]: channel for channel in channels}
         bridge_of_channel = {
             channel_id: bridge["id"] for bridge in bridges for channel_id in bridge.get("channels") or []
@@ -138,19 +153,21 @@ class TelephonyPbx(models.Model):
         changed = participants.conference_id
         for participant in participants:
             if participant.channel_id not in channels_by_id:
-                participant._move_to("left" if participant.state in ("waiting", "joined") else "failed", now)
+                left = "left" if participant.state in ("waiting", "joined") else "failed"
+                participant._move_to(left, max(last_seen, participant.join_date or participant.create_date))
             elif participant.channel_id in bridge_of_channel:
                 participant._move_to("joined", now)
         known = set(participants.mapped("channel_id"))
         for channel_id, bridge_id in bridge_of_channel.items():
             conference = pbx.env["telephony.conference"]._from_bridge_id(bridge_id)
-            if conference and channel_id not in known and channel_id in channels_by_id:
+            channel = channels_by_id.get(channel_id)
+            player = channel and channel.get("name", "").startswith(PLAYER_CHANNEL_PREFIXES)
+            if conference and channel_id not in known and channel and not player:
                 event = {"type": "ChannelEnteredBridge", "channel": channels_by_id[channel_id]}
                 pbx.env["telephony.conference.participant"]._ari_create_for_caller(conference, event, "joined")
                 changed |= conference
         open_calls = pbx.env["telephony.call"].search([("pbx_id", "=", pbx.id), ("end_date", "=", False)])
-        for call in open_calls.filtered(lambda call: call.pbx_unique_id not in channels_by_id):
-            call._close(now)
+        pbx._reconcile_open_calls(open_calls, channels_by_id, bridge_of_channel, answered_at or {}, last_seen)
         changed._notify_participants()
         live = pbx.env["telephony.conference.participant"].search(
             [("conference_id.pbx_id", "=", pbx.id), ("state", "in", ("waiting", "joined"))]
@@ -159,3 +176,51 @@ class TelephonyPbx(models.Model):
             (p.channel_id, p.conference_id._router_room(), p.number or "", p.state == "waiting", p.is_administrator)
             for p in live
         ]
+
+    def _reconcile_open_calls(self, open_calls, channels_by_id, bridge_of_channel, answered_at, last_seen):
+        """Answer the open calls whose answer was lost (bridged on the PBX, or answered by the router), and
+        close those whose channel is gone at ``last_seen``, never before they began."""
+        for call in open_calls:
+            channel_id = call.pbx_unique_id
+            if call.state == "ringing" and (channel_id in answered_at or channel_id in bridge_of_channel):
+                answer = answered_at.get(channel_id) or last_seen
+                call.write({"state": "answered", "answer_date": max(answer, call.start_date)})
+            if channel_id not in channels_by_id:
+                call._close(max(last_seen, call.answer_date or call.start_date))
+
+    def _journal_outage_calls(self, outage_calls):
+        """Journal, once each (keyed ``outage-<channel id>``), the calls the PBX's dialplan sent to its fallback
+        while no listener held the application, with the PBX's own times (see pbx/outage.py)."""
+        self.ensure_one()
+        pbx = self.sudo()
+        keys = [OUTAGE_PREFIX + call.key for call in outage_calls]
+        known = set(
+            pbx.env["telephony.call"]
+            .search([("pbx_id", "=", pbx.id), ("pbx_unique_id", "in", keys)])
+            .mapped("pbx_unique_id")
+        )
+        values = []
+        for call in outage_calls:
+            if OUTAGE_PREFIX + call.key in known:
+                continue
+            answer = max(call.start, call.end - timedelta(seconds=call.talk_seconds)) if call.answered else False
+            values.append(
+                {
+                    **pbx._resolve_destination(call.dialled, call.caller),
+                    "pbx_id": pbx.id,
+                    "pbx_unique_id": OUTAGE_PREFIX + call.key,
+                    "company_id": pbx.company_id.id,
+                    "caller_number": call.caller,
+                    "called_number": call.dialled,
+                    "start_date": call.start,
+                    "answer_date": answer,
+                    "end_date": call.end,
+                    "state": OUTAGE_STATES.get(call.dial_status, "missed"),
+                }
+            )
+        return pbx.env["telephony.call"].create(values)
+
+    def _record_listener_heard(self):
+        """The listener's heartbeat: it knew this PBX's live calls until now."""
+        self.ensure_one()
+        self.sudo().listener_seen_date = fields.Datetime.now()

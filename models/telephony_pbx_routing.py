@@ -24,7 +24,9 @@ class TelephonyPbx(models.Model):
         if incoming:
             values["incoming_number_id"] = incoming.id
             if incoming.destination_type == "conference":
-                values["conference_id"] = incoming.conference_id.id
+                # An archived room takes no calls, not even through a number still pointing at it: hang up.
+                if incoming.conference_id.active:
+                    values["conference_id"] = incoming.conference_id.id
             elif incoming.destination_type == "user":
                 values.update(user_id=incoming.user_id.id, employee_id=incoming.user_id.employee_id.id)
             return values
@@ -61,25 +63,31 @@ class TelephonyPbx(models.Model):
         """Where the listener's router sends a new call: a Room, a Forward, or None (hang up).
 
         Only a call an Odoo user placed (``outbound``) may leave for an outside number: a caller from
-        outside never gets the company's trunks.
+        outside never gets the company's trunks. A user calling shows their name with their extension
+        (the router adds an outside caller's name, which only the PBX knows).
         """
         self.ensure_one()
         destination = self._resolve_destination(dialled, caller)
+        caller_id = _caller_id(caller, self._user_with_extension(caller).name)
         conference = self.env["telephony.conference"].sudo().browse(destination.get("conference_id"))
         if conference:
             return conference._router_room()
         user = self.env["res.users"].sudo().browse(destination.get("user_id"))
         if user.telephony_extension and destination["direction"] != "internal":
-            return Forward(self._endpoint_for(user.telephony_extension, internal=True), _caller_id(caller))
+            return Forward(self._endpoint_for(user.telephony_extension, internal=True), caller_id)
         if destination["direction"] == "internal":
             called_user = self._user_with_extension(dialled)
             if called_user:
-                return Forward(self._endpoint_for(dialled, internal=True), _caller_id(caller))
+                return Forward(self._endpoint_for(dialled, internal=True), caller_id)
         e164 = to_e164(dialled, self.company_id.country_id.code)
         if outbound and e164:
-            return Forward(self._endpoint_for(e164, internal=False), _caller_id(caller))
+            return Forward(self._endpoint_for(e164, internal=False), caller_id)
         return None
 
 
-def _caller_id(number):
-    return f"<{number}>" if number else ""
+def _caller_id(number, name=None):
+    """``"Anna" <201>``, or ``<+33612345678>`` for a number nobody's name goes with."""
+    if not number:
+        return ""
+    name = (name or "").replace('"', "").strip()
+    return f'"{name}" <{number}>' if name else f"<{number}>"

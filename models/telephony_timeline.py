@@ -1,6 +1,8 @@
 import heapq
 from datetime import datetime, time
 
+import pytz
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import html2plaintext
@@ -63,12 +65,13 @@ class TelephonyTimeline(models.AbstractModel):
         # Each source gives at most offset + limit + 1 items, newest first: merging them gives the page
         # and tells whether another one follows, without reading whole histories.
         window = offset + limit + 1
-        merged = list(
-            heapq.merge(*(sources[kind](window) for kind in wanted), key=lambda item: item["date"], reverse=True)
-        )
+        merged = list(heapq.merge(*(sources[kind](window) for kind in wanted), key=self._moment, reverse=True))
         page = merged[offset : offset + limit]
         for item in page:
-            item["date"] = fields.Datetime.to_string(item["date"])
+            # A date (a deadline, an invoice date) is a day, the same everywhere: the browser must not
+            # read it as UTC midnight and shift it into the previous day west of UTC.
+            to_string = fields.Date.to_string if item["date_kind"] == "date" else fields.Datetime.to_string
+            item["date"] = to_string(item["date"])
         return {
             "partner": self._partner_header(partner) if partner else False,
             "number": e164 or "",
@@ -77,6 +80,19 @@ class TelephonyTimeline(models.AbstractModel):
             "items": page,
             "has_more": len(merged) > offset + limit,
         }
+
+    @api.model
+    def _moment(self, item):
+        """Where ``item`` sits in the feed: a datetime (UTC) as it is, a date at the start of that day in
+        the user's time zone."""
+        if item["date_kind"] == "datetime":
+            return item["date"]
+        try:
+            time_zone = pytz.timezone(self.env.context.get("tz") or self.env.user.tz or "UTC")
+        except pytz.UnknownTimeZoneError:
+            time_zone = pytz.utc
+        start_of_day = time_zone.localize(datetime.combine(item["date"], time.min))
+        return start_of_day.astimezone(pytz.utc).replace(tzinfo=None)
 
     @api.model
     def _subject(self, partner_id, number):
@@ -150,6 +166,7 @@ class TelephonyTimeline(models.AbstractModel):
                 "model": "telephony.call",
                 "res_id": call.id,
                 "date": call.start_date,
+                "date_kind": "datetime",
                 "title": labels[call.direction],
                 "direction": call.direction,
                 "state": call.state,
@@ -183,6 +200,7 @@ class TelephonyTimeline(models.AbstractModel):
                 "model": message.model,
                 "res_id": message.res_id,
                 "date": message.date,
+                "date_kind": "datetime",
                 "title": message.subject or message.author_id.name or message.email_from or "",
                 "author": message.author_id.name or message.email_from or "",
                 "body": html2plaintext(message.body or ""),
@@ -199,7 +217,8 @@ class TelephonyTimeline(models.AbstractModel):
                 "key": f"activity-{activity.id}",
                 "model": "res.partner",
                 "res_id": activity.res_id,
-                "date": datetime.combine(activity.date_deadline, time.min),
+                "date": activity.date_deadline,
+                "date_kind": "date",
                 "title": activity.summary or activity.activity_type_id.name or "",
                 "activity_type": activity.activity_type_id.name or "",
                 "user_name": activity.user_id.name or "",
@@ -218,6 +237,7 @@ class TelephonyTimeline(models.AbstractModel):
                 "model": "crm.lead",
                 "res_id": lead.id,
                 "date": lead.create_date,
+                "date_kind": "datetime",
                 "title": lead.name,
                 "stage": lead.stage_id.name or "",
                 "amount": lead.expected_revenue,
@@ -235,6 +255,7 @@ class TelephonyTimeline(models.AbstractModel):
                 "model": "sale.order",
                 "res_id": order.id,
                 "date": order.date_order,
+                "date_kind": "datetime",
                 "title": order.name,
                 "stage": dict(order._fields["state"]._description_selection(self.env)).get(order.state, ""),
                 "amount": order.amount_total,
@@ -245,20 +266,32 @@ class TelephonyTimeline(models.AbstractModel):
 
     @api.model
     def _invoice_items(self, scope, limit):
+        """Invoices by their invoice date; a draft has none yet and sits at its creation. Dated invoices
+        and drafts are read apart, each in its own order, then merged: ordering by invoice date alone
+        would put every draft first (PostgreSQL sorts NULL first in descending order)."""
         domain = [*scope, ("move_type", "in", ["out_invoice", "out_refund"]), ("state", "!=", "cancel")]
-        return [
-            {
-                "kind": "invoice",
-                "key": f"invoice-{move.id}",
-                "model": "account.move",
-                "res_id": move.id,
-                "date": datetime.combine(move.invoice_date or move.date, time.min),
-                "title": move.name,
-                "stage": dict(move._fields["payment_state"]._description_selection(self.env)).get(
-                    move.payment_state, ""
-                ),
-                "amount": move.amount_total,
-                "currency_id": move.currency_id.id,
-            }
-            for move in self.env["account.move"].search(domain, limit=limit, order="invoice_date desc, id desc")
-        ]
+        moves = self.env["account.move"]
+        dated = moves.search([*domain, ("invoice_date", "!=", False)], limit=limit, order="invoice_date desc, id desc")
+        drafts = moves.search([*domain, ("invoice_date", "=", False)], limit=limit, order="create_date desc, id desc")
+        items = heapq.merge(
+            (self._invoice_item(move, move.invoice_date, "date") for move in dated),
+            (self._invoice_item(move, move.create_date, "datetime") for move in drafts),
+            key=self._moment,
+            reverse=True,
+        )
+        return list(items)[:limit]
+
+    @api.model
+    def _invoice_item(self, move, date, date_kind):
+        return {
+            "kind": "invoice",
+            "key": f"invoice-{move.id}",
+            "model": "account.move",
+            "res_id": move.id,
+            "date": date,
+            "date_kind": date_kind,
+            "title": move.name,
+            "stage": dict(move._fields["payment_state"]._description_selection(self.env)).get(move.payment_state, ""),
+            "amount": move.amount_total,
+            "currency_id": move.currency_id.id,
+        }

@@ -20,6 +20,7 @@ _logger = logging.getLogger(__name__)
 
 TALK_DETECT = "TALK_DETECT(set)"
 ORIGINATE_WORKERS = 8
+CANCEL_TIMEOUT_SECONDS = 2.0  # cancelling a call the PBX was slow to place: try, but do not hold the user long
 
 
 class PbxError(Exception):
@@ -32,6 +33,16 @@ class PbxUnreachable(PbxError):
 
 class PbxTimeout(PbxError):
     pass
+
+
+class PbxOriginateTimeout(PbxTimeout):
+    """The PBX did not answer a request to place a call in time: ``cancelled`` tells whether the channel
+    (whose id we chose) was hung up since, or may still ring somebody."""
+
+    def __init__(self, message, channel_id, cancelled):
+        super().__init__(message)
+        self.channel_id = channel_id
+        self.cancelled = cancelled
 
 
 class PbxAuthError(PbxError):
@@ -76,15 +87,16 @@ class AriClient:
     def _url(self, path):
         return f"{self.base_url}/ari/{path}"
 
-    def _request(self, method, path, params=None, body=None):
+    def _request(self, method, path, params=None, body=None, timeout=None):
         url = self._url(path)
+        timeout = timeout or self.timeout
         try:
-            response = self.session.request(method, url, params=params, json=body, timeout=self.timeout)
+            response = self.session.request(method, url, params=params, json=body, timeout=timeout)
         except requests.exceptions.ConnectTimeout as error:
             raise PbxTimeout(f"The PBX at {self.base_url} did not accept the connection in time.") from error
         except requests.exceptions.Timeout as error:
             raise PbxTimeout(
-                f"The PBX at {self.base_url} did not answer within {self.timeout[1]:g} seconds ({method} {path})."
+                f"The PBX at {self.base_url} did not answer within {timeout[1]:g} seconds ({method} {path})."
             ) from error
         except requests.exceptions.RequestException as error:
             raise PbxUnreachable(f"The PBX at {self.base_url} cannot be reached: {_reason(error)}.") from error
@@ -108,7 +120,8 @@ class AriClient:
             )
         if status == 404 and message is None:
             return AriDisabled(
-                f"{self.base_url} has no Asterisk REST Interface at /ari: enable it in http.conf and ari.conf."
+                f"{self.base_url} has no Asterisk REST Interface at /ari (HTTP 404): Asterisk may still be "
+                "starting; otherwise enable it in http.conf and ari.conf."
             )
         if status == 404:
             return PbxNotFound(f"The PBX no longer has it: {message} ({method} {path}).")
@@ -138,6 +151,9 @@ class AriClient:
     def originate(self, endpoint, app_args=(), caller_id=None, timeout=30, channel_id=None, variables=None):
         """Call ``endpoint``; once answered, the channel enters our application with ``app_args``."""
         params = {"endpoint": endpoint, "app": self.app, "timeout": int(timeout)}
+        if any("," in str(arg) for arg in app_args):
+            # Asterisk splits appArgs on commas: one inside an argument would forge the next ones.
+            raise PbxRequestError(f"A call's application arguments may not contain a comma: {list(app_args)!r}")
         if app_args:
             params["appArgs"] = ",".join(str(arg) for arg in app_args)
         if caller_id:
@@ -145,7 +161,32 @@ class AriClient:
         if channel_id:
             params["channelId"] = channel_id
         body = {"variables": variables} if variables else None
-        return self._request("POST", "channels", params, body)
+        try:
+            return self._request("POST", "channels", params, body)
+        except PbxTimeout as error:
+            if not channel_id:
+                raise
+            # The PBX may still place the call after we gave up: a call nobody knows of is worse than none.
+            cancelled = self._cancel(channel_id)
+            outcome = (
+                "the call was cancelled."
+                if cancelled
+                else "it could not be told to cancel the call either: if the call happens after all, it shows in "
+                "the journal once the PBX reports it."
+            )
+            raise PbxOriginateTimeout(f"{str(error).rstrip('.')}; {outcome}", channel_id, cancelled) from error
+
+    def _cancel(self, channel_id):
+        """Hang up a channel we asked for and gave up on; whether the PBX confirmed it."""
+        short = min(self.timeout[1], CANCEL_TIMEOUT_SECONDS)
+        try:
+            self._request(
+                "DELETE", f"channels/{quote(channel_id, safe='')}", timeout=(min(self.timeout[0], short), short)
+            )
+        except PbxError as error:
+            _logger.warning("Could not cancel channel %s the PBX was slow to place: %s", channel_id, error)
+            return False
+        return True
 
     def originate_many(self, originates):
         """Originate several calls at once; returns, in order, each channel or the PbxError it met."""
@@ -209,6 +250,11 @@ class AriClient:
         params = {"variable": name, "value": value}
         self._request("POST", f"channels/{quote(channel_id, safe='')}/variable", params)
 
+    def get_variable(self, channel_id, name):
+        """The value of a channel variable, or of a dialplan function Asterisk lets ARI read ("" when unset)."""
+        params = {"variable": name}
+        return self._request("GET", f"channels/{quote(channel_id, safe='')}/variable", params).get("value", "")
+
     def enable_talk_detection(self, channel_id):
         """Have the PBX send ChannelTalkingStarted / ChannelTalkingFinished for this channel."""
         self.set_variable(channel_id, TALK_DETECT, "")
@@ -239,6 +285,13 @@ class AriClient:
 
     def play_on_bridge(self, bridge_id, media):
         return self._request("POST", f"bridges/{quote(bridge_id, safe='')}/play", {"media": media})
+
+    def start_bridge_moh(self, bridge_id, moh_class=None):
+        params = {"mohClass": moh_class} if moh_class else None
+        self._request("POST", f"bridges/{quote(bridge_id, safe='')}/moh", params)
+
+    def stop_bridge_moh(self, bridge_id):
+        self._request("DELETE", f"bridges/{quote(bridge_id, safe='')}/moh")
 
     def destroy_bridge(self, bridge_id):
         self._request("DELETE", f"bridges/{quote(bridge_id, safe='')}")
@@ -334,7 +387,12 @@ class EventStream(threading.Thread):
 
     def _connect(self):
         connect_timeout, _read_timeout = self.client.timeout
-        socket = websocket.create_connection(self.client.events_url(), timeout=connect_timeout)
+        try:
+            socket = websocket.create_connection(self.client.events_url(), timeout=connect_timeout)
+        except websocket.WebSocketBadStatusException as error:
+            # An Asterisk still starting answers 404 with a whole HTML page: one line in the log is enough.
+            reason = f" {error.status_message}" if error.status_message else ""
+            raise PbxRequestError(f"the PBX refused the event stream (HTTP {error.status_code}{reason})") from None
         socket.settimeout(self.keepalive)
         with self._lock:
             self._socket = socket

@@ -15,7 +15,10 @@ ARI resources implemented (under ``/ari``; HTTP basic auth or ``api_key=user:pas
   (direction required), ``POST channels/{id}/dtmf``, ``POST channels/{id}/play``,
   ``POST|DELETE channels/{id}/moh``, ``POST channels/{id}/variable``
 - ``GET|POST bridges``, ``POST bridges/{id}`` (create with that id), ``GET|DELETE bridges/{id}``,
-  ``POST bridges/{id}/addChannel``, ``POST bridges/{id}/removeChannel``, ``POST bridges/{id}/play``
+  ``POST bridges/{id}/addChannel``, ``POST bridges/{id}/removeChannel``, ``POST bridges/{id}/play``,
+  ``POST|DELETE bridges/{id}/moh``
+- ``GET channels/{id}/variable`` (a plain channel variable; ``DB(...)`` and ``DB_DELETE(...)`` answer 500 as
+  Asterisk's "dangerous function" guard does; on ``<id>;2``, the dialplan half of a Local channel)
 - ``GET events?app=NAME`` (WebSocket)
 
 Events sent: StasisStart, StasisEnd, ChannelStateChange, ChannelDtmfReceived, ChannelTalkingStarted,
@@ -24,14 +27,53 @@ ChannelDestroyed (with cause and cause_txt), ChannelUserevent, PlaybackStarted, 
 
 Simulator-only control endpoints (no Asterisk has them), under ``/_sim``, same credentials:
 ``POST _sim/calls?caller=N&dialled=N`` (an outside caller dials a number: the channel enters the
-application), ``POST _sim/channels/{id}/dtmf?digits=12#`` (a phone's keypad),
+application; while it is not active, the call goes to the outage fallback and talks ``talk`` seconds),
+``POST _sim/channels/{id}/dtmf?digits=12#`` (a phone's keypad),
 ``POST _sim/channels/{id}/talk?talking=1|0``, ``POST _sim/channels/{id}/hangup`` (the phone hangs up),
 ``POST _sim/drop`` (close every event WebSocket), ``POST _sim/delay?seconds=S`` (slow every ARI answer).
+
+Where it behaves like Asterisk 22 because the addon relies on it (the Asterisk fact behind each):
+
+- A channel the application originates enters Stasis with its ``appArgs`` once answered, whatever they are:
+  the peer leg of a forwarded call (``<id>-peer``) sends StasisStart with args ``["peer", id]`` like any
+  other (seen on Asterisk 22.10.1: an originate with ``appArgs=peer,abc123`` sends ChannelStateChange Up,
+  then StasisStart with ``"args": ["peer", "abc123"]`` and the originate's caller id on the channel).
+- A playback takes time: ``PlaybackStarted``, then ``PlaybackFinished`` (state ``done``) after
+  ``playback_seconds`` (1 s by default; on Asterisk 22.10.1 ``sound:conf-getpin`` played 2.4 s before its
+  ``done``). A hang-up during a playback cuts it: ChannelHangupRequest, ``PlaybackFinished`` with state
+  ``failed``, then StasisEnd and ChannelDestroyed (the order Asterisk 22.10.1 sent for a DELETE 7 ms after
+  a play).
+- Caller ids are parsed like Asterisk's ``ast_callerid_parse``: ``"Name" <number>``, ``<number>``, a
+  bare number, or a bare (or quoted) name.
+- An endpoint configured with ``{"fails": cause}`` stands for a dial string the PBX accepts and cannot
+  place, like ``Local/{number}@from-internal`` when that context does not exist: the originate answers
+  200, then the channel is destroyed at once (no Ringing, no StasisStart) with that cause and its
+  ``cause_txt`` (Asterisk 22.10.1 answers 200 for ``Local/555@missing-context``, then within 1 ms sends
+  ChannelDestroyed with cause 0, "Unknown", for a channel that never left Down).
+- A channel in Stasis lists ``dialplan.app_name`` ``Stasis`` and ``app_data`` ``<app>,<arg>,...``; a channel
+  still ringing runs no application yet. Channels and bridges stay when the application's WebSocket closes,
+  and nothing is replayed on reconnection: a listener reads ``GET channels`` and ``GET bridges``.
+- A bridge exists only once created: ``addChannel`` to any other answers 404 "Bridge not found", after a
+  listener restart as before it (a room where callers only waited on hold has no bridge).
+- While no WebSocket holds the application it is not active: events are dropped, not queued; an originated
+  channel that answers is hung up ("Stasis app 'telephony' not active"); a caller the dialplan sends into
+  Stasis() is refused (``STASISSTATUS=FAILED``) and the README's dialplan takes over: ``/_sim/calls`` then Dials
+  the dialled extension's phone and, at hang-up, writes the README's outage record into astdb
+  (``telephony_outage/<caller's id>`` = ``start,end,caller,dialled,DIALSTATUS,ANSWEREDTIME``).
+- ARI may not read astdb (``DB()`` is "dangerous"), so the README's dialplan lists the records on the ``;2``
+  half of ``Local/drain@telephony-outage-drain`` as ``TELEPHONY_OUTAGE`` = ``key=value|key=value|``, and
+  ``Local/<key>@telephony-outage-forget`` deletes one record and never answers.
+- Originating a channel id that exists answers 409 "Channel with given unique ID already exists".
+- Channels carry their ``creationtime``.
 
 Where it differs from Asterisk: there is no audio and no dialplan; an endpoint's behaviour (answer after
 a delay, busy, no answer) comes from the configuration; originated calls are single channels (no Local
 ``;1``/``;2`` halves) and always send ChannelDestroyed; talking happens only when scripted through
-``/_sim`` or, with ``--demo``, at random among bridged channels with talk detection on.
+``/_sim`` or, with ``--demo``, at random among bridged channels with talk detection on. ``/_sim/delay``
+slows every request by the same time, so requests still run in the order they arrived; an Asterisk that
+froze runs the requests queued meanwhile in no set order (on 22.10.1, a DELETE sent after a timed-out
+originate ran before the channel was created and found nothing): a cancelled originate is only known
+cancelled when the PBX confirms the hang-up, otherwise the listener journals the call when it shows up.
 """
 
 import argparse
@@ -47,24 +89,37 @@ import threading
 import time
 import uuid
 from collections import deque
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 from aiohttp import WSMsgType, web
 
 _logger = logging.getLogger(__name__)
 
 ASTERISK_VERSION = "22.10.1-telephony-simulator"
-CAUSES = {16: "Normal Clearing", 17: "User busy", 19: "User alerting, no answer", 0: "Unknown"}
+CAUSES = {
+    0: "Unknown",
+    1: "Unallocated (unassigned) number",
+    3: "No route to destination",
+    16: "Normal Clearing",
+    17: "User busy",
+    19: "User alerting, no answer",
+    34: "Circuit/channel congestion",
+}
 DEFAULT_ENDPOINTS = {
     **{str(extension): {"answer_after": 0.3} for extension in range(100, 110)},
     "486": {"busy": True},
     "408": {"no_answer": True},
 }
 DEFAULT_BEHAVIOUR = {"answer_after": 0.5}
+PLAYBACK_SECONDS = 1.0
+OUTAGE_FAMILY = "telephony_outage"
+OUTAGE_DRAIN_CONTEXT = "telephony-outage-drain"
+OUTAGE_FORGET_CONTEXT = "telephony-outage-forget"
+DANGEROUS_FUNCTIONS = ("DB(", "DB_DELETE(")
 
 
 def _now():
-    stamp = datetime.now(UTC)
+    stamp = datetime.now(timezone.utc)
     return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}+0000"
 
 
@@ -84,6 +139,8 @@ class Channel:
         self.moh = False
         self.bridge_id = None
         self.variables = {}
+        self.playbacks = {}  # playback id -> (its task, the playback) while it plays
+        self.context = "telephony-in"
         self.created = _now()
 
     def as_json(self):
@@ -95,10 +152,18 @@ class Channel:
             "caller": dict(self.caller),
             "connected": {"name": "", "number": ""},
             "accountcode": "",
-            "dialplan": {"context": "telephony-in", "exten": self.exten, "priority": 1, "app_name": "Stasis"},
+            "dialplan": self._dialplan(),
             "creationtime": self.created,
             "language": "en",
         }
+
+    def _dialplan(self):
+        """In Stasis, Asterisk lists the application and its arguments as the dialplan's ``app_data``;
+        a channel still ringing runs no application yet."""
+        dialplan = {"context": self.context, "exten": self.exten, "priority": 1, "app_name": "", "app_data": ""}
+        if self.in_stasis:
+            dialplan.update(app_name="Stasis", app_data=",".join([self.app, *self.args]))
+        return dialplan
 
 
 class Bridge:
@@ -106,6 +171,7 @@ class Bridge:
         self.id = bridge_id
         self.name = name
         self.channels = []
+        self.moh = False
         self.created = _now()
 
     def as_json(self):
@@ -131,18 +197,31 @@ class AriError(web.HTTPException):
 class Simulator:
     """The simulated PBX. ``start()`` serves it from a background thread; ``serve_forever()`` in the foreground."""
 
-    def __init__(self, host="127.0.0.1", port=8088, user="telephony", password="telephony", endpoints=None, demo=False):
+    def __init__(
+        self,
+        host="127.0.0.1",
+        port=8088,
+        user="telephony",
+        password="telephony",
+        endpoints=None,
+        demo=False,
+        playback_seconds=PLAYBACK_SECONDS,
+    ):
         self.host = host
         self.port = port
         self.user = user
         self.password = password
         self.endpoints = {**DEFAULT_ENDPOINTS, **(endpoints or {})}
         self.demo = demo
+        self.playback_seconds = playback_seconds
         self.channels = {}
         self.bridges = {}
         self.sockets = {}
+        self.astdb = {}  # "family/key" -> value, Asterisk's internal database
+        self.local_halves = {}  # "<id>;2" -> the variables of the dialplan half of a Local channel
         self.delay = 0.0
         self.requests = deque(maxlen=10_000)  # (method, path, monotonic time) of recent requests, for tests
+        self.originated = deque(maxlen=10_000)  # channel ids asked for by originates, refused ones included
         self._ids = itertools.count(1)
         self._epoch = int(time.time())
         self._loop = None
@@ -238,6 +317,7 @@ class Simulator:
             web.post("/ari/channels/{id}/moh", self.start_moh),
             web.delete("/ari/channels/{id}/moh", self.stop_moh),
             web.post("/ari/channels/{id}/variable", self.set_variable),
+            web.get("/ari/channels/{id}/variable", self.get_variable),
             web.get("/ari/bridges", self.list_bridges),
             web.post("/ari/bridges", self.create_bridge),
             web.post("/ari/bridges/{id}", self.create_bridge),
@@ -246,6 +326,8 @@ class Simulator:
             web.post("/ari/bridges/{id}/addChannel", self.add_channel),
             web.post("/ari/bridges/{id}/removeChannel", self.remove_channel),
             web.post("/ari/bridges/{id}/play", self.play_on_bridge),
+            web.post("/ari/bridges/{id}/moh", self.start_bridge_moh),
+            web.delete("/ari/bridges/{id}/moh", self.stop_bridge_moh),
             web.post("/_sim/calls", self.sim_incoming_call),
             web.post("/_sim/channels/{id}/dtmf", self.sim_press),
             web.post("/_sim/channels/{id}/talk", self.sim_talk),
@@ -321,7 +403,7 @@ class Simulator:
             {
                 "system": {"version": ASTERISK_VERSION, "entity_id": "02:00:5e:00:53:01"},
                 "build": {"os": "Linux"},
-                "status": {"startup_time": datetime.fromtimestamp(self._epoch, UTC).isoformat()},
+                "status": {"startup_time": datetime.fromtimestamp(self._epoch, timezone.utc).isoformat()},
             }
         )
 
@@ -372,8 +454,12 @@ class Simulator:
         if number is None:
             return web.json_response({"error": "Allocation failed"}, status=500)
         channel_id = query.get("channelId") or self._new_id()
+        self.originated.append(channel_id)
         if channel_id in self.channels:
             raise AriError(409, "Channel with given unique ID already exists")
+        context = _endpoint_context(endpoint)
+        if context in (OUTAGE_DRAIN_CONTEXT, OUTAGE_FORGET_CONTEXT):
+            return await self._originate_outage_context(context, number, channel_id, app)
         caller_name, caller_number = _parse_caller_id(query.get("callerId", ""))
         channel = Channel(channel_id, f"{endpoint}-{next(self._ids):08x}", app, caller_name, caller_number, number)
         channel.args = [arg for arg in query.get("appArgs", "").split(",") if arg] if query.get("appArgs") else []
@@ -384,6 +470,9 @@ class Simulator:
 
     async def _ring(self, channel, behaviour, timeout):
         await asyncio.sleep(0.02)
+        if "fails" in behaviour:
+            await self._destroy(channel, int(behaviour["fails"]))
+            return
         await self._set_state(channel, "Ringing")
         if behaviour.get("busy"):
             await asyncio.sleep(0.1)
@@ -405,15 +494,27 @@ class Simulator:
             channel.state = state
             await self._emit_channel(channel, "ChannelStateChange")
 
+    def _app_active(self, app):
+        return bool(self.sockets.get(app))
+
     async def _enter_stasis(self, channel):
+        if not self._app_active(channel.app):
+            # Asterisk: "Stasis app '<app>' not active": the answered channel is hung up, nobody hears of it.
+            await self._destroy(channel, 16)
+            return
         channel.in_stasis = True
         await self._emit_channel(channel, "StasisStart", args=list(channel.args))
 
     async def _destroy(self, channel, cause=16, soft=False):
         if self.channels.pop(channel.id, None) is None:
             return
+        self.local_halves.pop(f"{channel.id};2", None)
         request = {"cause": 32, "soft": True} if soft else {"cause": cause}
         await self._emit_channel(channel, "ChannelHangupRequest", **request)
+        for playback_id in list(channel.playbacks):
+            task, playback = channel.playbacks.pop(playback_id)
+            task.cancel()
+            await self._emit(channel.app, "PlaybackFinished", playback={**playback, "state": "failed"})
         if channel.bridge_id in self.bridges:
             await self._leave_bridge(channel, self.bridges[channel.bridge_id])
         if channel.in_stasis:
@@ -458,9 +559,9 @@ class Simulator:
 
     async def play_on_channel(self, request):
         channel = self._channel(request)
-        return await self._play(request, channel.app, f"channel:{channel.id}")
+        return await self._play(request, channel.app, f"channel:{channel.id}", channel)
 
-    async def _play(self, request, app, target_uri):
+    async def _play(self, request, app, target_uri, channel=None):
         media = request.query.get("media")
         if not media:
             raise AriError(400, "Media must be specified")
@@ -471,13 +572,17 @@ class Simulator:
             "language": "en",
             "state": "queued",
         }
-        self._spawn(self._run_playback(app, playback))
+        task = self._spawn(self._run_playback(app, playback, channel))
+        if channel:
+            channel.playbacks[playback["id"]] = (task, playback)
         return web.json_response(playback, status=201)
 
-    async def _run_playback(self, app, playback):
+    async def _run_playback(self, app, playback, channel):
         await asyncio.sleep(0.01)
         await self._emit(app, "PlaybackStarted", playback={**playback, "state": "playing"})
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(self.playback_seconds)
+        if channel:
+            channel.playbacks.pop(playback["id"], None)
         await self._emit(app, "PlaybackFinished", playback={**playback, "state": "done"})
 
     async def start_moh(self, request):
@@ -565,6 +670,14 @@ class Simulator:
                 await self._talk(channel, False)
             await self._emit_channel(channel, "ChannelLeftBridge", bridge=bridge.as_json())
 
+    async def start_bridge_moh(self, request):
+        self._bridge(request).moh = True
+        return web.Response(status=204)
+
+    async def stop_bridge_moh(self, request):
+        self._bridge(request).moh = False
+        return web.Response(status=204)
+
     async def play_on_bridge(self, request):
         bridge = self._bridge(request)
         apps = {self.channels[channel_id].app for channel_id in bridge.channels if channel_id in self.channels}
@@ -599,6 +712,60 @@ class Simulator:
                 await self._talk(random.choice(bridged), True)
 
     # ------------------------------------------------------------------
+    # Listener outages: the README's dialplan around Stasis()
+    # ------------------------------------------------------------------
+
+    async def _outage_fallback(self, channel, talk_seconds):
+        """Play the README's dialplan for a caller Stasis() refused: Dial the dialled extension (or the
+        fallback phone), and at hang-up record the call in astdb as telephony-outage-record does."""
+        channel.app = ""  # outside the application: none of its events reach a listener
+        channel.context = "telephony-outage"
+        started = int(time.time())
+        behaviour = self.endpoints.get(channel.exten, DEFAULT_BEHAVIOUR)
+        answered_seconds = ""
+        if behaviour.get("busy"):
+            status = "BUSY"
+        elif behaviour.get("no_answer"):
+            status = "NOANSWER"
+        else:
+            await asyncio.sleep(behaviour.get("answer_after", 0.5))
+            status = "ANSWER"
+            await self._set_state(channel, "Up")
+            await asyncio.sleep(talk_seconds)
+            answered_seconds = str(round(talk_seconds))
+        await self._destroy(channel, 16)
+        record = [started, int(time.time()), channel.caller["number"], channel.exten, status, answered_seconds]
+        self.astdb[f"{OUTAGE_FAMILY}/{channel.id}"] = ",".join(map(str, record))
+
+    async def _originate_outage_context(self, context, key, channel_id, app):
+        """``Local/drain@telephony-outage-drain`` lists the outage records on its ``;2`` half and enters the
+        application; ``Local/<key>@telephony-outage-forget`` deletes one record and never answers."""
+        channel = Channel(channel_id, f"Local/{key}@{context}-{next(self._ids):08x};1", app, exten=key)
+        if context == OUTAGE_FORGET_CONTEXT:
+            self.astdb.pop(f"{OUTAGE_FAMILY}/{key}", None)
+            return web.json_response(channel.as_json())
+        records = "".join(
+            f"{name.removeprefix(OUTAGE_FAMILY + '/')}={value}|"
+            for name, value in self.astdb.items()
+            if name.startswith(OUTAGE_FAMILY + "/")
+        )
+        self.channels[channel_id] = channel
+        self.local_halves[f"{channel_id};2"] = {"TELEPHONY_OUTAGE": records}
+        self._spawn(self._ring(channel, {"answer_after": 0.01}, 60))
+        return web.json_response(channel.as_json())
+
+    async def get_variable(self, request):
+        channel_id = request.match_info["id"]
+        name = request.query.get("variable")
+        if not name:
+            raise AriError(400, "Variable name is required")
+        if channel_id in self.local_halves:
+            return web.json_response({"value": self.local_halves[channel_id].get(name, "")})
+        if name.startswith(DANGEROUS_FUNCTIONS):
+            raise AriError(500, "Unable to read provided function")
+        return web.json_response({"value": self._channel(request).variables.get(name, "")})
+
+    # ------------------------------------------------------------------
     # Simulator-only controls
     # ------------------------------------------------------------------
 
@@ -611,6 +778,9 @@ class Simulator:
         )
         channel.args = [dialled]
         self.channels[channel.id] = channel
+        if not self._app_active(app):
+            self._spawn(self._outage_fallback(channel, float(request.query.get("talk", 0.5))))
+            return web.json_response({**channel.as_json(), "stasis_status": "FAILED"})
         await self._enter_stasis(channel)
         return web.json_response(channel.as_json())
 
@@ -655,12 +825,20 @@ def _endpoint_number(endpoint):
     return resource.split("@", 1)[0]
 
 
+def _endpoint_context(endpoint):
+    """``Local/drain@telephony-outage-drain`` -> ``telephony-outage-drain``; no context -> ``""``."""
+    return endpoint.partition("@")[2]
+
+
 def _parse_caller_id(caller_id):
-    """``"Conference" <800>`` -> (``Conference``, ``800``)."""
+    """``"Conference" <800>`` -> (``Conference``, ``800``); ``"Conference"`` -> (``Conference``, ``""``)."""
+    caller_id = caller_id.strip()
     if "<" in caller_id and caller_id.endswith(">"):
         name, _, number = caller_id[:-1].partition("<")
         return name.strip().strip('"'), number.strip()
-    return "", caller_id.strip()
+    if caller_id.startswith('"') or not all(char.isdigit() or char in "+*#" for char in caller_id):
+        return caller_id.strip('"'), ""
+    return "", caller_id
 
 
 def main(argv=None):
@@ -674,13 +852,22 @@ def main(argv=None):
         help='JSON file: {"101": {"answer_after": 1.5}, "486": {"busy": true}, "408": {"no_answer": true}}',
     )
     parser.add_argument("--demo", action="store_true", help="make bridged participants talk at random")
+    parser.add_argument("--playback-seconds", type=float, default=PLAYBACK_SECONDS, help="how long a prompt plays")
     options = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     endpoints = None
     if options.endpoints:
         with open(options.endpoints, encoding="utf-8") as handle:
             endpoints = json.load(handle)
-    Simulator(options.host, options.port, options.user, options.password, endpoints, options.demo).serve_forever()
+    Simulator(
+        options.host,
+        options.port,
+        options.user,
+        options.password,
+        endpoints,
+        options.demo,
+        playback_seconds=options.playback_seconds,
+    ).serve_forever()
 
 
 if __name__ == "__main__":

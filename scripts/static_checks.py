@@ -4,7 +4,9 @@
 - the manifest is a literal dict with version 18.0.x.y.z and license LGPL-3, and every file its
   data, demo and assets (globs aside) name exists;
 - every model declared under models/ and wizard/ has an access line in security/ir.model.access.csv;
-- nothing in pbx/ imports odoo.
+- nothing in pbx/ imports odoo;
+- every Python file runs on Python 3.10, Odoo 18's oldest Python (vermin reads the syntax, modules and
+  members each file uses: ``from datetime import UTC`` needs 3.11).
 
 Usage: static_checks.py [ADDON_DIR]   (default: the repository this script lives in)
 """
@@ -13,6 +15,7 @@ import ast
 import csv
 import os
 import re
+import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -22,6 +25,7 @@ SKIPPED_DIRS = {".build", ".git", "node_modules", ".venv", "venv", "__pycache__"
 VERSION = re.compile(r"^18\.0\.\d+\.\d+\.\d+$")
 GLOB_CHARS = set("*?[")
 MODEL_BASES = {"Model", "TransientModel"}
+OLDEST_PYTHON = "3.10"
 
 
 def files(root, suffix):
@@ -166,10 +170,52 @@ def check_pbx_independent(root, failures):
     return f"{count} pbx/ files free of odoo"
 
 
+def check_python_version(root, failures):
+    paths = files(root, ".py")
+    command = [
+        sys.executable,
+        "-c",
+        "import sys; from vermin import main; sys.exit(main())",
+        f"-t={OLDEST_PYTHON}-",
+        "--violations",
+        "--format",
+        "parsable",
+        "--no-parse-comments",
+        *map(str, paths),
+    ]
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+    except OSError as error:
+        failures.append(f"vermin could not run: {error}.")
+        return "Python version unchecked"
+    if "No module named 'vermin'" in result.stderr:
+        failures.append("vermin is not installed: pip install -r requirements-dev.txt.")
+        return "Python version unchecked"
+    # Parsable lines are path:line:column:py2:py3:feature; a line without a line number is a file's summary.
+    violations = [line.split(":", 5) for line in result.stdout.splitlines()]
+    for path, line, _column, _py2, py3, feature in (v for v in violations if len(v) == 6 and v[1]):
+        failures.append(
+            f"{Path(path).relative_to(root)}:{line} uses {feature}, which needs Python {py3}; "
+            f"the addon must run on Python {OLDEST_PYTHON}."
+        )
+    if result.returncode and not any(len(v) == 6 and v[1] for v in violations):
+        failures.append(f"vermin failed: {(result.stderr or result.stdout).strip()}")
+    return f"{len(paths)} Python files run on Python {OLDEST_PYTHON}"
+
+
 def main():
     root = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent).resolve()
     failures = []
-    results = [check(root, failures) for check in (check_xml, check_manifest, check_access, check_pbx_independent)]
+    results = [
+        check(root, failures)
+        for check in (
+            check_xml,
+            check_manifest,
+            check_access,
+            check_pbx_independent,
+            check_python_version,
+        )
+    ]
     for failure in failures:
         sys.stdout.write(f"FAIL: {failure}\n")
     if failures:

@@ -18,3 +18,10 @@ from . import test_caller_matching
 from . import test_call_actions
 from . import test_webhook
 from . import test_dashboard
+from . import test_rights
+from . import test_multi_company
+from . import test_timeline_dates
+from . import test_dashboard_ui
+from . import test_journal
+from . import test_journal_listener
+from . import test_attack_rights

@@ -21,6 +21,12 @@ class SharedCursorMixin:
             self.env.invalidate_all()
             return function()
 
+    def authenticate(self, user, password, browser=None):
+        # Logging the tour's browser in flushes the test cursor from this thread: a listener thread writing
+        # on the same cursor meanwhile (its heartbeat, a batch) would interleave statements with it.
+        with self.registry.test_lock:
+            return super().authenticate(user, password, browser=browser)
+
     def _wait_until(self, function, timeout=20, message="condition"):
         deadline = time.monotonic() + timeout
         while True:

@@ -152,6 +152,21 @@ class TestAriEvents(TelephonyCase):
         self.assertEqual(call.user_id, self.user_anna)
         self.assertTrue(call.start_date)
 
+    def test_music_for_someone_alone_is_no_participant(self):
+        """Bridge music on hold enters the bridge as an Announcer channel of Asterisk's own."""
+        events = self._room_call_events()[:3]
+        announcer = _channel("1795347489.9", "Up", "", "", name="Announcer/ARI_MOH-00000001;1")
+        bridge = {"id": self.room._bridge_id(), "bridge_type": "mixing", "channels": ["1795347489.7", announcer["id"]]}
+        self.pbx._apply_ari_events([*events, _event("ChannelEnteredBridge", 10, announcer, bridge=bridge)])
+        self.assertEqual(self.room.participant_ids.mapped("channel_id"), ["1795347489.7"])
+
+    def test_a_call_the_pbx_could_not_place_failed(self):
+        """Asterisk 22: a Local/ dial string into a missing context dies at once, cause 0, still Down."""
+        call = self._new_call("telephony-0a1b", self.user_anna, direction="outbound")
+        down = _channel("telephony-0a1b", "Down", "8001", "555", name="Local/555@missing-context-00000004;1")
+        self.pbx._apply_ari_events([_event("ChannelDestroyed", 0, down, cause=0, cause_txt="Unknown")])
+        self.assertEqual(call.state, "failed")
+
     def test_events_of_unknown_channels_are_ignored(self):
         stray = _channel("1795347489.8", "Up", "", "", name="Local/101@telephony-test-00000003;2")
         changed = self.pbx._apply_ari_events(

@@ -108,3 +108,52 @@ class TestConferenceActions(TelephonyCase):
         self.assertEqual(action["params"]["type"], "success")
         self.assertIn("22.10.1", action["params"]["message"])
         self.assertEqual(self.pbx.state, "connected")
+
+    def _meeting_with_boris(self):
+        employees = self.env["hr.employee"]
+        employee = employees.search([("user_id", "=", self.user_boris.id)]) or employees.create(
+            {"name": "Boris", "user_id": self.user_boris.id, "company_id": self.company.id}
+        )
+        result = self.env["telephony.conference"].with_user(self.user_anna).action_start_meeting(employee.ids)
+        return self.env["telephony.conference"].browse(result["id"])
+
+    def test_meeting_calls_show_the_company_conference_number_never_the_callees(self):
+        meeting = self._meeting_with_boris()
+        for participant in meeting.participant_ids:
+            self.assertEqual(self._live(participant).caller, {"name": "Conference", "number": ""})
+        self.company.telephony_conference_caller_number = "+33184880000"
+        meeting = self._meeting_with_boris()
+        for participant in meeting.participant_ids:
+            self.assertEqual(self._live(participant).caller, {"name": "Conference", "number": "+33184880000"})
+
+    def test_every_invited_leg_is_a_journal_row_of_its_conference(self):
+        meeting = self._meeting_with_boris()
+        calls = self.env["telephony.call"].search([("conference_id", "=", meeting.id)], order="id")
+        self.assertRecordValues(
+            calls,
+            [
+                {
+                    "direction": "internal",
+                    "user_id": participant.user_id.id,
+                    "called_number": participant.number,
+                    "pbx_unique_id": participant.channel_id,
+                    "state": "ringing",
+                }
+                for participant in meeting.participant_ids.sorted("id")
+            ],
+        )
+        self.room.with_user(self.user_anna).action_invite(number="06 12 34 56 78")
+        outside = self.env["telephony.call"].search([("conference_id", "=", self.room.id)])
+        self.assertRecordValues(
+            outside, [{"direction": "outbound", "caller_number": "8001", "called_number": "+33612345678"}]
+        )
+
+    def test_a_leg_the_pbx_refuses_is_a_failed_row(self):
+        self.pbx.sudo().external_dial_template = "Bogus/{number}"
+        employee = self.env["hr.employee"].create(
+            {"name": "Eve", "work_phone": "+33 6 11 22 33 44", "company_id": self.company.id}
+        )
+        result = self.env["telephony.conference"].with_user(self.user_anna).action_start_meeting(employee.ids)
+        calls = self.env["telephony.call"].search([("conference_id", "=", result["id"])], order="id")
+        self.assertEqual(calls.mapped("state"), ["ringing", "failed"])
+        self.assertTrue(calls[1].end_date)

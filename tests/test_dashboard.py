@@ -63,7 +63,6 @@ class TestDashboard(TelephonyCase):
                 "pbx_unique_id": "c7",
                 "direction": "inbound",
                 "state": "missed",
-                "user_id": cls.manager.id,
                 "caller_number": "+32470123456",
                 "start_date": at("2026-03-15 10:00:00"),
                 "end_date": at("2026-03-15 10:00:20"),
@@ -213,6 +212,22 @@ class TestDashboard(TelephonyCase):
 
 
 @tagged("post_install", "-at_install")
+class TestCallNumbersDisplay(TelephonyCase):
+    def test_lists_show_every_number_in_one_format_and_search_the_numbers_as_dialled(self):
+        dialled = ["+33142685300", "0142685300", "+33 1 42 68 53 00"]
+        calls = self.env["telephony.call"]
+        for index, number in enumerate(dialled):
+            calls |= self._new_call(f"display-{index}", self.user_anna, caller_number=number, called_number="201")
+        calls = calls.with_user(self.user_anna)
+        self.assertEqual(set(calls.mapped("caller_number_display")), {"+33 1 42 68 53 00"})
+        self.assertEqual(set(calls.mapped("called_number_display")), {"201"}, "an extension stays as it is")
+        self.assertEqual(calls.search([("caller_number", "=", "0142685300")]), calls[1])
+        list_fields = self.env["telephony.call"].get_views([(False, "list")])["views"]["list"]["arch"]
+        self.assertIn('name="caller_number_display"', list_fields)
+        self.assertNotIn('name="caller_number"', list_fields)
+
+
+@tagged("post_install", "-at_install")
 class TestCallBackFollowUp(TelephonyCase):
     @classmethod
     def setUpClass(cls):
@@ -267,8 +282,9 @@ class TestCallBackFollowUp(TelephonyCase):
 
     def test_the_call_back_team_takes_turns(self):
         self.company.telephony_followup_user_ids = self.user_boris | self.manager
-        first = self._missed("f-6", 5, "+33655500006")
-        second = self._missed("f-7", 4, "+33655500007")
+        # Calls that rang Boris: a team member gets only the calls they may open.
+        first = self._missed("f-6", 5, "+33655500006", user=self.user_boris)
+        second = self._missed("f-7", 4, "+33655500007", user=self.user_boris)
         self.env["telephony.call"]._cron_schedule_callbacks()
         self.assertEqual(
             (self._activities(first).user_id, self._activities(second).user_id), (self.user_boris, self.manager)

@@ -35,7 +35,9 @@ class TestSecurity(TelephonyCase):
 
     def test_calls_of_another_company_stay_hidden_even_from_managers(self):
         other_pbx = self.env["telephony.pbx"].create({"name": "BE PBX", "company_id": self.other_company.id})
-        other_call = self._new_call("1700000001.3", self.manager, pbx_id=other_pbx.id, company_id=self.other_company.id)
+        other_call = self._new_call(
+            "1700000001.3", self.manager, pbx_id=other_pbx.id, company_id=self.other_company.id, user_id=False
+        )
         visible = self.env["telephony.call"].with_user(self.manager).search([])
         self.assertNotIn(other_call, visible)
 

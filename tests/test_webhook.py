@@ -1,7 +1,7 @@
 import hashlib
 import hmac
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from unittest.mock import patch
 
 from psycopg2 import errors
@@ -29,7 +29,7 @@ class TestWebhook(TelephonyCase, HttpCase):
         cls.other_pbx = cls.env["telephony.pbx"].create(
             {"name": "Other PBX", "company_id": cls.company.id, "webhook_secret": "another-secret"}
         )
-        cls.start = datetime.now(UTC).replace(tzinfo=None, microsecond=0) - timedelta(minutes=10)
+        cls.start = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0) - timedelta(minutes=10)
 
     def _event(self, kind, second=0, **values):
         return {
@@ -212,7 +212,7 @@ class TestWebhook(TelephonyCase, HttpCase):
         self.assertFalse(self._calls())
 
     def test_each_bad_field_is_named(self):
-        future = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+        future = (datetime.now(timezone.utc) + timedelta(days=1)).isoformat()
         cases = [
             ({"call_id": None}, "call_id", "missing_field"),
             ({"event": None}, "event", "missing_field"),

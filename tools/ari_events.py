@@ -1,6 +1,6 @@
 """Reading ARI event payloads (Asterisk's JSON) into the values Odoo stores."""
 
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 
 BUSY_CAUSES = {17, 21}  # user busy, call rejected
 
@@ -11,8 +11,8 @@ def event_datetime(event):
         parsed = datetime.strptime(event.get("timestamp") or "", "%Y-%m-%dT%H:%M:%S.%f%z")
     except ValueError:
         # A PBX that sends no usable time still reports a real call: keep it, stamped on arrival.
-        parsed = datetime.now(UTC)
-    return parsed.astimezone(UTC).replace(tzinfo=None, microsecond=0)
+        parsed = datetime.now(timezone.utc)
+    return parsed.astimezone(timezone.utc).replace(tzinfo=None, microsecond=0)
 
 
 def event_channel_id(event):

@@ -8,7 +8,7 @@ import hashlib
 import hmac
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 SIGNATURE_HEADER = "X-Telephony-Signature"
 SIGNATURE_PATTERN = re.compile(r"sha256=([0-9a-fA-F]{64})")
@@ -64,7 +64,7 @@ def parse_event(body):
 
     The returned ``timestamp`` is a naive UTC datetime (as Odoo stores them) and ``cause`` a Q.850 code.
     """
-    now = datetime.now(UTC).replace(tzinfo=None)
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
     try:
         payload = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as error:
@@ -135,7 +135,7 @@ def _timestamp(value, now):
         parsed = datetime.fromisoformat(value)
         if parsed.tzinfo is None:
             raise _field_error("timestamp", "invalid_field", "must give its time zone (Z or +01:00)")
-        moment = parsed.astimezone(UTC).replace(tzinfo=None, microsecond=0)
+        moment = parsed.astimezone(timezone.utc).replace(tzinfo=None, microsecond=0)
     except (ValueError, OverflowError) as error:  # OverflowError: year 1 or 9999 shifted out of range to UTC
         raise _field_error(
             "timestamp", "invalid_field", "must be an ISO 8601 time such as 2026-11-22T10:00:00Z"

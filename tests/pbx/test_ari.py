@@ -1,5 +1,7 @@
 """The ARI client against a PBX over real sockets: the simulator, or a real Asterisk (see conftest)."""
 
+import http.server
+import logging
 import socket
 import threading
 import time
@@ -7,7 +9,16 @@ import uuid
 
 import pytest
 
-from pbx.ari import AriClient, AriDisabled, PbxAuthError, PbxNotFound, PbxTimeout, PbxUnreachable
+from pbx.ari import (
+    AriClient,
+    AriDisabled,
+    PbxAuthError,
+    PbxNotFound,
+    PbxOriginateTimeout,
+    PbxRequestError,
+    PbxTimeout,
+    PbxUnreachable,
+)
 
 
 def _channel_id():
@@ -197,3 +208,54 @@ def test_stop_is_clean_while_the_pbx_is_down():
     stopper.start()
     stopper.join(5)
     assert not stream.is_alive()
+
+
+def test_event_stream_refused_with_an_html_page_logs_one_line(caplog):
+    """Asterisk still starting answers the events URL with a 404 HTML page."""
+
+    class NotYet(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = b"<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>"
+            self.send_response(404, "Not Found")
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), NotYet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    client = AriClient(f"http://127.0.0.1:{server.server_address[1]}", "telephony", "telephony", timeout=2)
+    with caplog.at_level(logging.WARNING, logger="pbx.ari"):
+        stream = client.start_event_stream(lambda event: None, backoff_base=5, backoff_cap=5)
+        deadline = time.monotonic() + 5
+        while not caplog.records and time.monotonic() < deadline:
+            time.sleep(0.05)
+        stream.stop()
+    server.shutdown()
+    message = caplog.records[0].getMessage()
+    assert "HTTP 404" in message
+    assert "<html" not in message and "\n" not in message
+
+
+def test_originate_the_pbx_was_too_slow_for_is_cancelled(pbx):
+    if not pbx.is_simulator:
+        pytest.skip("needs a PBX slowed on purpose")
+    pbx.control("delay", seconds=2)
+    client = pbx.client(timeout=1)
+    with pytest.raises(PbxOriginateTimeout) as caught:
+        client.originate("PJSIP/101", app_args=["x"], channel_id="slow-originate")
+    assert "did not answer within 1 seconds" in str(caught.value)
+    assert caught.value.channel_id == "slow-originate"
+    time.sleep(4)  # the PBX placed the call late, then got our hang-up
+    assert "slow-originate" not in pbx.simulator.channels
+    client.close()
+
+
+def test_originate_refuses_an_argument_with_a_comma(client, pbx):
+    """Asterisk splits appArgs on commas: an argument holding one would forge the arguments after it."""
+    with pytest.raises(PbxRequestError, match="comma"):
+        client.originate("PJSIP/101", app_args=["dial", "+33612345678,201", "202"], channel_id="telephony-comma")
+    assert "telephony-comma" not in pbx.simulator.channels

@@ -1,12 +1,14 @@
 import { Component, onWillStart, useState, useSubEnv } from "@odoo/owl";
 import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
+import { KeepLast } from "@web/core/utils/concurrency";
 import { useService } from "@web/core/utils/hooks";
 import { useSetupAction } from "@web/search/action_hook";
 import { Layout } from "@web/search/layout";
 import { getDefaultConfig } from "@web/views/view";
 import { standardActionServiceProps } from "@web/webclient/actions/action_service";
 import { TelephonyBarChart } from "./bar_chart";
+import { switchReportForm } from "./report_panel_switch";
 
 const { Info } = luxon;
 const SERIES_COLORS = ["#28a745", "#dc3545", "#017e84", "#adb5bd"];
@@ -32,6 +34,8 @@ export class TelephonyDashboard extends Component {
             { key: "quarter", label: _t("This quarter") },
             { key: "custom", label: _t("Custom") },
         ];
+        // Filters changed in quick succession: only the answer to the last change may reach the screen.
+        this.keepLast = new KeepLast();
         this.state = useState({ period: "month", dateFrom: "", dateTo: "", userId: "", departmentId: "", data: null });
         onWillStart(() => this.load());
     }
@@ -41,13 +45,15 @@ export class TelephonyDashboard extends Component {
         if (period === "custom" && !(dateFrom && dateTo)) {
             return;
         }
-        this.state.data = await this.orm.call("telephony.dashboard", "get_dashboard_data", [], {
-            period,
-            date_from: dateFrom || false,
-            date_to: dateTo || false,
-            user_ids: userId ? [Number(userId)] : [],
-            department_ids: departmentId ? [Number(departmentId)] : [],
-        });
+        this.state.data = await this.keepLast.add(
+            this.orm.call("telephony.dashboard", "get_dashboard_data", [], {
+                period,
+                date_from: dateFrom || false,
+                date_to: dateTo || false,
+                user_ids: userId ? [Number(userId)] : [],
+                department_ids: departmentId ? [Number(departmentId)] : [],
+            })
+        );
     }
 
     setPeriod(key) {
@@ -158,7 +164,7 @@ export class TelephonyDashboard extends Component {
     }
 
     openReportPanel() {
-        return this.action.doAction("telephony.telephony_call_action_report_panel");
+        return switchReportForm(this.action, "telephony.telephony_call_action_report_panel");
     }
 }
 

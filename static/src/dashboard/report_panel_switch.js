@@ -4,6 +4,19 @@ import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
 import { STATIC_ACTIONS_GROUP_NUMBER } from "@web/search/action_menus/action_menus";
 
+/** The URL path of the Statistics menu's action (it opens the user's report form). */
+const STATISTICS_PATH = "telephony-statistics";
+
+/**
+ * The simplified dashboard and the report panel are two forms of one report: each replaces the other,
+ * so no breadcrumb piles up, and each keeps the Statistics menu's URL, so that a reload finds the
+ * Telephony app and its menus again (Odoo finds an app from the URL of the first action).
+ */
+export async function switchReportForm(actionService, xmlid) {
+    const action = await actionService.loadAction(xmlid);
+    return actionService.doAction({ ...action, path: STATISTICS_PATH }, { stackPosition: "replaceCurrentAction" });
+}
+
 /** In the report panel's gear menu: the way back to the simplified dashboard. */
 export class TelephonyOpenDashboard extends Component {
     static template = "telephony.OpenDashboard";
@@ -15,7 +28,7 @@ export class TelephonyOpenDashboard extends Component {
     }
 
     openDashboard() {
-        this.action.doAction("telephony.telephony_dashboard_action");
+        return switchReportForm(this.action, "telephony.telephony_dashboard_action");
     }
 }
 
