@@ -12,3 +12,10 @@ class TestPbxConnection(TelephonyCase):
         self.assertEqual(self.pbx.state, "error")
         self.assertIn("127.0.0.1:9", self.pbx.last_error)
         self.assertTrue(self.pbx.last_error_date)
+
+    def test_managers_set_the_dial_templates_on_the_form(self):
+        manager_form = self.pbx.with_user(self.manager).get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn('name="internal_dial_template"', manager_form)
+        self.assertIn('name="external_dial_template"', manager_form)
+        user_form = self.pbx.with_user(self.user_anna).get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertNotIn("dial_template", user_form, "only managers may read the dial templates")

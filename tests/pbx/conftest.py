@@ -78,10 +78,43 @@ class Pbx:
 
     def control(self, path, **params):
         if not self.is_simulator:
+            self._refuse_to_skip_with_calls_up()
             pytest.skip("needs a simulated phone")
         response = requests.post(f"{self.url}/_sim/{path}", params=params, auth=(self.user, self.password), timeout=5)
         response.raise_for_status()
         return response.json() if response.content else None
+
+    def calls_in_the_application(self):
+        """The channels of this test run's application still in Stasis on a real Asterisk."""
+        client = self.client(timeout=5)
+        try:
+            channels = client.list_channels()
+        finally:
+            client.close()
+        return [
+            channel["id"]
+            for channel in channels
+            if channel["dialplan"]["app_name"] == "Stasis" and channel["dialplan"]["app_data"].split(",")[0] == self.app
+        ]
+
+    def _refuse_to_skip_with_calls_up(self):
+        # a skip after placing a call leaves it answered in Stasis on the real PBX for minutes: fail instead
+        stranded = self.calls_in_the_application()
+        if stranded:
+            client = self.client(timeout=5)
+            try:
+                for channel_id in stranded:
+                    client.hangup_if_present(channel_id)
+            finally:
+                client.close()
+            pytest.fail("this test placed a call before finding out it needs a simulated phone: skip first")
+
+
+@pytest.fixture
+def simulated_phone(pbx):
+    """Skips, before the test places any call, a test that needs a phone the simulator fakes."""
+    if not pbx.is_simulator:
+        pytest.skip("needs a simulated phone")
 
 
 @pytest.fixture
