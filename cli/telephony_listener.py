@@ -27,6 +27,7 @@ _logger = logging.getLogger(__name__)
 
 LOCK_NAMESPACE = 0x7E1E  # first half of the two-key advisory lock: "telephony"
 RESYNC_EVENT = "TelephonyResync"
+REPLACED_EVENT = "ApplicationReplaced"  # Asterisk: another websocket took this application
 STANDBY_POLL_SECONDS = 2.0
 SUPERVISOR_POLL_SECONDS = 5.0
 BATCH_SIZE = 500
@@ -211,9 +212,25 @@ class PbxListener(threading.Thread):
                 self._rebuild(pbx, client, router)
             elif event.get("type") == OUTAGE_EVENT:
                 self._journal_outage_calls(pbx, client)
+            elif event.get("type") == REPLACED_EVENT:
+                self._tell_application_taken(pbx, client)
             else:
                 router.handle(event)
         pbx._apply_ari_events(self._late_starts + batch + reports)
+
+    def _tell_application_taken(self, pbx, client):
+        """Asterisk now sends this application's calls to another websocket (a second database or program
+        pointed at the same name) and none to us: say so on the PBX, where managers look, rather than take it
+        back and fight over it."""
+        _logger.error("PBX %s: another program took the ARI application %r", pbx.id, client.app)
+        pbx._record_connection_error(
+            pbx.env._(
+                "The ARI application %(app)s was taken by another program (a second Odoo database, another "
+                "listener or tool): Asterisk sends it the calls and Odoo gets none. Give each database its own "
+                "application name, then restart the telephony listener.",
+                app=client.app,
+            )
+        )
 
     def _route(self, dialled, caller, outbound):
         return self._env_pbx._route_call(dialled, caller, outbound)

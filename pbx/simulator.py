@@ -23,7 +23,7 @@ ARI resources implemented (under ``/ari``; HTTP basic auth or ``api_key=user:pas
 
 Events sent: StasisStart, StasisEnd, ChannelStateChange, ChannelDtmfReceived, ChannelTalkingStarted,
 ChannelTalkingFinished, ChannelEnteredBridge, ChannelLeftBridge, ChannelHangupRequest,
-ChannelDestroyed (with cause and cause_txt), ChannelUserevent, PlaybackStarted, PlaybackFinished.
+ChannelDestroyed (with cause and cause_txt), ChannelUserevent, PlaybackStarted, PlaybackFinished, ApplicationReplaced.
 
 Simulator-only control endpoints (no Asterisk has them), under ``/_sim``, same credentials:
 ``POST _sim/calls?caller=N&dialled=N`` (an outside caller dials a number: the channel enters the
@@ -63,6 +63,8 @@ Where it behaves like Asterisk 22 because the addon relies on it (the Asterisk f
 - ARI may not read astdb (``DB()`` is "dangerous"), so the README's dialplan lists the records on the ``;2``
   half of ``Local/drain@telephony-outage-drain`` as ``TELEPHONY_OUTAGE`` = ``key=value|key=value|``, and
   ``Local/<key>@telephony-outage-forget`` deletes one record and never answers.
+- A second websocket on an application's name takes all its events; the previous socket gets one
+  ``ApplicationReplaced`` event and nothing after it, and is not closed (Asterisk 22.10.1: no refusal, no error).
 - Originating a channel id that exists answers 409 "Channel with given unique ID already exists".
 - Channels carry their ``creationtime``.
 
@@ -369,6 +371,7 @@ class Simulator:
         socket = web.WebSocketResponse(heartbeat=None)
         await socket.prepare(request)
         for name in app.split(","):
+            await self._replace_sockets(name)
             self.sockets.setdefault(name, set()).add(socket)
         try:
             async for message in socket:
@@ -378,6 +381,15 @@ class Simulator:
             for name in app.split(","):
                 self.sockets.get(name, set()).discard(socket)
         return socket
+
+    async def _replace_sockets(self, app):
+        """The newest websocket of an application takes its events: the previous ones get ApplicationReplaced
+        and nothing after it, and stay open."""
+        replaced = self.sockets.pop(app, set())
+        event = json.dumps({"type": "ApplicationReplaced", "timestamp": _now(), "application": app})
+        for socket in replaced:
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await socket.send_str(event)
 
     async def _emit(self, app, kind, **payload):
         event = {**payload, "type": kind, "timestamp": _now(), "asterisk_id": "02:00:5e:00:53:01", "application": app}

@@ -1,7 +1,10 @@
 import time
 from datetime import datetime, timedelta, timezone
 
+import websocket
+
 from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
 
 from ..bench import soak
 from ..cli.telephony_listener import PbxListener, PbxLock
@@ -152,6 +155,21 @@ class TestListener(SharedCursorMixin, HttpCase):
         self.assertTrue(second.active.wait(10), "the standby took over within 10 seconds")
         self.assertLess(time.monotonic() - started, 10)
         self._join_room(second)
+
+    def test_another_program_taking_the_application_is_told_to_managers(self):
+        """Asterisk gives an application's events to its newest websocket and sends the previous one a single
+        ApplicationReplaced: a second database pointed at the same name would silently take every call."""
+        listener = self._listener()
+        self.assertTrue(listener.active.wait(15))
+        thief = websocket.create_connection(
+            f"{self.simulator.url.replace('http', 'ws', 1)}/ari/events?app=telephony&api_key=telephony:telephony"
+        )
+        self.addCleanup(thief.close)
+        with mute_logger("odoo.addons.telephony.cli.telephony_listener"):
+            pbx = self._wait_until(lambda: self.pbx.state == "error" and self.pbx, message="the PBX marked in error")
+        with self.registry.test_lock:
+            self.assertIn("another program", pbx.last_error)
+            self.assertIn("telephony", pbx.last_error)
 
     def test_lock_is_exclusive_and_released_with_its_connection(self):
         first, second = PbxLock(self.env.cr.dbname, self.pbx.id), PbxLock(self.env.cr.dbname, self.pbx.id)
