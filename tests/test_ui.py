@@ -109,6 +109,18 @@ class TestVoipWidget(SharedCursorMixin, HttpCase):
         self.assertEqual(states["Dee Meeting"][0], "joined")
         self.assertEqual(states["Widget User"][0], "left")
 
+    def test_test_connection_on_a_new_pbx_stays_on_the_new_pbx(self):
+        existing = self.env["telephony.pbx"].create(
+            {"name": "Existing PBX", "ari_url": "http://127.0.0.1:9", "ari_app": "existing_app", "active": False}
+        )
+        action = self.env.ref("telephony.telephony_pbx_action")
+        self.start_tour(
+            f"/odoo/action-{action.id}/{existing.id}", "telephony_pbx_test_connection_tour", login="admin", timeout=120
+        )
+        new_pbx = self.env["telephony.pbx"].with_context(active_test=False).search([("name", "=", "New Tour PBX")])
+        self.assertRecordValues(new_pbx, [{"ari_url": "http://127.0.0.1:9", "ari_app": "tour_app", "state": "error"}])
+        self.assertRecordValues(existing, [{"name": "Existing PBX", "ari_app": "existing_app"}])
+
     def _make_ann_then_ben_talk(self):
         """The simulator plays the people on the phones: Ann speaks, then Ben."""
         deadline = time.monotonic() + 60
