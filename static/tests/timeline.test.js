@@ -1,8 +1,10 @@
 import { defineMailModels } from "@mail/../tests/mail_test_helpers";
 import { describe, expect, test } from "@odoo/hoot";
 import { click } from "@odoo/hoot-dom";
-import { animationFrame } from "@odoo/hoot-mock";
+import { animationFrame, runAllTimers } from "@odoo/hoot-mock";
 import { getService, mountWithCleanup, onRpc } from "@web/../tests/web_test_helpers";
+import { browser } from "@web/core/browser/browser";
+import { redirect } from "@web/core/utils/urls";
 import { WebClient } from "@web/webclient/webclient";
 
 describe.current.tags("desktop");
@@ -68,4 +70,57 @@ test("the timeline filters by kind and loads the next page", async () => {
         { kinds: ["call", "note"], offset: 2 },
         { kinds: ["call"], offset: 0 },
     ]);
+});
+
+function mockRawNumberFeed(requests) {
+    onRpc("telephony.conference", "telephony_my_live_conferences", () => ({ conferences: [] }));
+    onRpc("telephony.call", "telephony_widget_data", () => ({ enabled: true, live_call: false, recent_calls: [] }));
+    onRpc("telephony.timeline", "get_feed", ({ kwargs }) => {
+        requests.push({ partner_id: kwargs.partner_id, number: kwargs.number });
+        return {
+            partner: false,
+            number: "+33142685300",
+            number_international: "+33 1 42 68 53 00",
+            can_create_contact: false,
+            can_link_contact: true,
+            kinds: KINDS,
+            items: [item(1)],
+            has_more: false,
+        };
+    });
+}
+
+test("a timeline keeps its subject in the URL and opens again from it after a reload", async () => {
+    const requests = [];
+    mockRawNumberFeed(requests);
+    await mountWithCleanup(WebClient);
+    await getService("action").doAction({
+        type: "ir.actions.client",
+        tag: "telephony_timeline",
+        params: { number: "+33142685300" },
+    });
+    await animationFrame();
+    await runAllTimers();
+    const url = new URL(browser.location.href);
+    expect(url.searchParams.get("number")).toBe("tel:+33142685300");
+
+    redirect(`${url.pathname}${url.search}`);
+    await mountWithCleanup(WebClient);
+    await animationFrame();
+    expect(requests.length).toBeGreaterThan(1, { message: "the timeline loaded again from the URL" });
+    expect(requests.every((request) => request.number === "+33142685300" && !request.partner_id)).toBe(true);
+    expect(".o-telephony-TimelineBody h2").toHaveText("+33 1 42 68 53 00");
+});
+
+test("a raw number's timeline offers only what the user may do", async () => {
+    mockRawNumberFeed([]);
+    await mountWithCleanup(WebClient);
+    await getService("action").doAction({
+        type: "ir.actions.client",
+        tag: "telephony_timeline",
+        params: { number: "+33142685300" },
+    });
+    await animationFrame();
+    expect(".o-telephony-TimelineNewContact").toHaveCount(0);
+    expect(".o-telephony-TimelineLinkNumber").toHaveCount(1);
 });

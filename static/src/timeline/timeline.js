@@ -20,6 +20,21 @@ const ICONS = {
     invoice: "fa-file-text-o",
 };
 
+/** The URL keeps a number as "tel:+33…": the router would read a bare "+33…" back as the integer 33…. */
+const URL_NUMBER_PREFIX = "tel:";
+
+/**
+ * Whose timeline this is, from the action's params: as the widget or the contact form give them, or
+ * as the URL gives them back after a reload.
+ */
+function subjectOf(params) {
+    const number = params.number ? String(params.number) : "";
+    return {
+        partner_id: params.partner_id || false,
+        number: number.startsWith(URL_NUMBER_PREFIX) ? number.slice(URL_NUMBER_PREFIX.length) : number || false,
+    };
+}
+
 /**
  * The client timeline: everything that happened with a client (or with a raw number nobody has yet),
  * newest first, a page at a time, filtered by kind.
@@ -35,8 +50,13 @@ export class TelephonyTimeline extends Component {
         this.orm = useService("orm");
         this.action = useService("action");
         this.telephony = useService("telephony");
-        const params = this.props.action.params || {};
-        this.subject = { partner_id: params.partner_id || false, number: params.number || false };
+        this.subject = subjectOf(this.props.action.params || {});
+        // Written into the URL, so that a reload opens this same timeline.
+        this.props.updateActionState?.(
+            this.subject.partner_id
+                ? { partner_id: this.subject.partner_id }
+                : { number: `${URL_NUMBER_PREFIX}${this.subject.number}` }
+        );
         this.icons = ICONS;
         this.state = useState({ feed: null, items: [], hasMore: false, hiddenKinds: [], loading: false });
         onWillStart(() => this.load());
