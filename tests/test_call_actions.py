@@ -325,6 +325,19 @@ class TestTimeline(TelephonyCase):
         with self.assertRaisesRegex(UserError, "not a phone number"):
             self._feed(self.user_anna, number="hello")
 
+    def test_raw_number_timeline_shows_numbers_one_way_and_offers_what_the_user_may_do(self):
+        self._new_call("t-11", self.user_anna, caller_number="0655555504")
+        feed = self._feed(self.user_anna, number="+33655555504")
+        self.assertEqual([item["number"] for item in feed["items"]], ["+33 6 55 55 55 04"])
+        self.assertEqual((feed["can_create_contact"], feed["can_link_contact"]), (True, True))
+        salesman = self._new_user("eve_timeline", "telephony.group_telephony_user", extension="205")
+        feed = self._feed(salesman, number="+33655555504")
+        self.assertEqual((feed["can_create_contact"], feed["can_link_contact"]), (False, False))
+
+    def test_a_timeline_of_nobody_says_so(self):
+        with self.assertRaisesRegex(UserError, "of a contact or of a phone number"):
+            self._feed(self.user_anna)
+
     def test_linking_a_number_reattaches_its_past_calls(self):
         calls = self._new_call("t-8", self.user_anna, caller_number="06 55 55 55 03") | self._new_call(
             "t-9", self.user_anna, caller_number="+33655555503"
