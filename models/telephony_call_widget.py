@@ -84,6 +84,9 @@ class TelephonyCall(models.Model):
         ):
             if number := partner.phone or partner.mobile:
                 suggestions.append({"kind": "partner", "label": partner.display_name, "number": number})
+        country_code = self.env.company.country_id.code
+        for suggestion in suggestions:
+            suggestion["number_display"] = display_number(suggestion["number"], country_code)
         return suggestions[:limit]
 
     def telephony_caller_card(self):
@@ -109,6 +112,7 @@ class TelephonyCall(models.Model):
             "can_create_contact": self._telephony_may_create_contact(),
             "can_link_contact": self._telephony_may_link_contact(),
             "partner_id": partner.id,
+            "call_partner_id": self.partner_id.id,
             "partners": [
                 {
                     "id": match.id,

@@ -79,6 +79,22 @@ export const telephonyService = {
             }
         }
 
+        /** The card of the call shown again, as the server sees it now (its contact may be new). */
+        async function refreshCard() {
+            const card = state.card;
+            if (!card) {
+                return;
+            }
+            try {
+                const fresh = await orm.call("telephony.call", "telephony_caller_card", [[card.call_id]]);
+                if (state.card?.call_id === fresh.call_id) {
+                    state.card = fresh;
+                }
+            } catch (error) {
+                showError(error);
+            }
+        }
+
         function openContact(partnerId) {
             return action.doAction({
                 type: "ir.actions.act_window",
@@ -184,7 +200,11 @@ export const telephonyService = {
                 state.call = payload;
             }
             showCallerCard(payload);
-            if (payload.end_date) {
+            if (state.card?.call_id === payload.id && state.card.call_partner_id !== payload.partner_id) {
+                refreshCard();
+            }
+            const listed = state.recentCalls.some((c) => c.id === payload.id);
+            if (listed || payload.end_date) {
                 state.recentCalls = [payload, ...state.recentCalls.filter((c) => c.id !== payload.id)].slice(0, 8);
             }
         });
@@ -214,6 +234,7 @@ export const telephonyService = {
             participantAction,
             dismissConference,
             showCallerCard,
+            refreshCard,
             openContact,
             openTimeline,
             newContact,
