@@ -12,8 +12,9 @@ class TelephonyCall(models.Model):
     def write(self, vals):
         result = super().write(vals)
         if "partner_id" in vals:
-            # The caller card of a live call follows its contact: created or linked while it rings.
-            self._notify_user()
+            # The caller card of a live call follows its contact, created or linked while it is on. Past
+            # calls moving to a contact (there may be hundreds) are read again when the widget opens.
+            self.filtered(lambda call: not call.end_date)._notify_user()
         return result
 
     def _telephony_payload(self):
@@ -103,7 +104,6 @@ class TelephonyCall(models.Model):
         return {
             "call_id": self.id,
             "direction": self.direction,
-            "state": self.state,
             "number": number,
             "number_international": display_number(self.contact_number_e164 or number, self.company_id.country_id.code),
             "internal": internal,

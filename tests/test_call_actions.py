@@ -130,6 +130,14 @@ class TestCallActions(TelephonyCase):
 
     def test_the_card_follows_the_contact_created_for_a_ringing_call(self):
         call = self._new_call("a-26", self.user_anna, caller_number="01 42 68 53 03")
+        past = self._new_call(
+            "a-27",
+            self.user_boris,
+            caller_number="01 42 68 53 03",
+            start_date=datetime(2026, 1, 5, 9, 59),
+            end_date=datetime(2026, 1, 5, 10),
+            state="missed",
+        )
         sent = []
         users = type(self.env["res.users"])
         with patch.object(users, "_bus_send", lambda user, kind, payload: sent.append((user, kind, payload))):
@@ -138,8 +146,12 @@ class TestCallActions(TelephonyCase):
                 .with_user(self.user_anna)
                 .create({"name": "Caller Now Known", "phone": "01 42 68 53 03"})
             )
-        self.assertEqual(call.partner_id, partner)
-        self.assertIn((self.user_anna, "telephony/call"), [(user, kind) for user, kind, _payload in sent])
+        self.assertEqual((call | past).mapped("partner_id"), partner)
+        self.assertEqual(
+            [(user, kind) for user, kind, _payload in sent],
+            [(self.user_anna, "telephony/call")],
+            "only the live call is pushed: past calls are read again when the widget opens",
+        )
         payload = next(payload for _user, kind, payload in sent if kind == "telephony/call")
         self.assertEqual((payload["partner_id"], payload["contact_name"]), (partner.id, "Caller Now Known"))
         card = self._card(call)
