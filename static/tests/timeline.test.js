@@ -1,8 +1,15 @@
 import { defineMailModels } from "@mail/../tests/mail_test_helpers";
 import { describe, expect, test } from "@odoo/hoot";
 import { click } from "@odoo/hoot-dom";
-import { animationFrame, runAllTimers } from "@odoo/hoot-mock";
-import { getService, mountWithCleanup, onRpc } from "@web/../tests/web_test_helpers";
+import { animationFrame, Deferred, runAllTimers } from "@odoo/hoot-mock";
+import {
+    getService,
+    makeMockEnv,
+    mountWithCleanup,
+    onRpc,
+    patchWithCleanup,
+    serverState,
+} from "@web/../tests/web_test_helpers";
 import { browser } from "@web/core/browser/browser";
 import { redirect } from "@web/core/utils/urls";
 import { WebClient } from "@web/webclient/webclient";
@@ -123,4 +130,43 @@ test("a raw number's timeline offers only what the user may do", async () => {
     await animationFrame();
     expect(".o-telephony-TimelineNewContact").toHaveCount(0);
     expect(".o-telephony-TimelineLinkNumber").toHaveCount(1);
+});
+
+test("a reload during a live call keeps the timeline: the call shows its card without redoing its action", async () => {
+    mockRawNumberFeed([]);
+    const widgetData = new Deferred();
+    onRpc("has_group", () => true);
+    onRpc("telephony.call", "telephony_widget_data", () => widgetData);
+    onRpc("telephony.call", "telephony_caller_card", () => ({
+        call_id: 9,
+        partner_id: 3,
+        partners: [],
+        action: {
+            type: "ir.actions.act_window",
+            res_model: "res.partner",
+            res_id: serverState.partnerId,
+            views: [[false, "form"]],
+        },
+    }));
+    redirect("/odoo/telephony_timeline?number=tel%3A%2B33142685300");
+    const env = await makeMockEnv();
+    const opened = [];
+    patchWithCleanup(env.services.action, {
+        doAction(request) {
+            opened.push(request.res_model || request.tag || request);
+            return super.doAction(...arguments);
+        },
+    });
+    await mountWithCleanup(WebClient, { env });
+    await animationFrame();
+    widgetData.resolve({
+        enabled: true,
+        extension: "100",
+        live_call: { id: 9, direction: "inbound", state: "answered", caller_number: "0142685300", end_date: false },
+        recent_calls: [],
+    });
+    await animationFrame();
+    await runAllTimers();
+    expect(opened).not.toInclude("res.partner");
+    expect(".o-telephony-TimelineBody").toHaveCount(1);
 });

@@ -60,8 +60,9 @@ export const telephonyService = {
         /**
          * Once per call that rings me or that I place: show who is on the other side and do what
          * my personal settings say (open the contact, the timeline, a new contact, a lead...).
+         * ``openAction: false`` shows the card only: after a reload, the page the user reloaded stays.
          */
-        async function showCallerCard(call) {
+        async function showCallerCard(call, { openAction = true } = {}) {
             if (!call || call.end_date || cardedCalls.has(call.id)) {
                 return;
             }
@@ -74,7 +75,7 @@ export const telephonyService = {
                 return;
             }
             Object.assign(state, { card, cardCount: state.cardCount + 1 });
-            if (card.action) {
+            if (card.action && openAction) {
                 await action.doAction(card.action);
             }
         }
@@ -216,8 +217,8 @@ export const telephonyService = {
             if (allowed) {
                 bus.start();
                 loadConferences();
-                // A call ringing while the page (re)loads still shows its card.
-                load().then(() => showCallerCard(state.call));
+                // A call ringing while the page (re)loads still shows its card, over the page reloaded.
+                load().then(() => showCallerCard(state.call, { openAction: false }));
             }
         });
 
