@@ -185,26 +185,30 @@ test("a room call's card names the room and offers no contact", async () => {
     expect(".o-telephony-NewContact, .o-telephony-LinkNumber, .o-telephony-OpenTimeline").toHaveCount(0);
 });
 
-test("a room with a code says to type it, until # is pressed", async () => {
+test("a room with a code says to type it, until the code lets me in", async () => {
     const call = {
         id: 4,
         direction: "internal",
-        state: "answered",
+        state: "ringing",
         called_number: "8001",
+        conference_id: 6,
         contact_name: "Board",
         number_display: "8001",
         access_code_required: true,
-        answer_date: "2026-03-01 09:00:00",
+        answer_date: false,
         end_date: false,
     };
-    const { calls } = mockTelephony({ call });
+    const { calls, state } = mockTelephony({ call });
     await openPanel();
     expect(".o-telephony-AccessCodeHint").toHaveText("Type the access code then #");
-    await click(".o-telephony-Key[data-key='2']");
+    await click(".o-telephony-Key[data-key='1']");
     await click(".o-telephony-Key[data-key='#']");
     await animationFrame();
+    expect(".o-telephony-AccessCodeHint").toHaveCount(1, { message: "a wrong code: the room asks again" });
+    state.call = { ...call, state: "answered", answer_date: "2026-03-01 09:00:00" };
+    await animationFrame();
     expect(".o-telephony-AccessCodeHint").toHaveCount(0);
-    expect(calls).toEqual([["dtmf", "2"], ["dtmf", "#"]]);
+    expect(calls).toEqual([["dtmf", "1"], ["dtmf", "#"]]);
 });
 
 test("a caller refused for a wrong access code is told so", async () => {

@@ -20,7 +20,7 @@ export class VoipSystray extends Component {
         this.action = useService("action");
         this.orm = useService("orm");
         this.state = useState(this.telephony.state);
-        this.ui = useState({ number: "", now: Date.now(), codeSentForCall: false });
+        this.ui = useState({ number: "", now: Date.now() });
         this.dropdown = useDropdownState();
         this.keys = KEYS;
         const timer = setInterval(() => this.tick(), 1000);
@@ -43,9 +43,12 @@ export class VoipSystray extends Component {
         return card && this.call && card.call_id === this.call.id ? card : null;
     }
 
-    /** A room that asks for a code, until the code's closing # is typed on this call. */
+    /**
+     * A room that asks for a code: the call stays "ringing" until the code lets me in (a wrong code
+     * is asked again), then it is answered.
+     */
     get showsAccessCodeHint() {
-        return this.isLive && this.call.access_code_required && this.ui.codeSentForCall !== this.call.id;
+        return this.isLive && this.call.access_code_required && this.call.state === "ringing";
     }
 
     get cardPartner() {
@@ -133,16 +136,9 @@ export class VoipSystray extends Component {
         await this.telephony.refreshCard();
     }
 
-    sendDtmf(key) {
-        if (key === "#") {
-            this.ui.codeSentForCall = this.call.id;
-        }
-        this.telephony.sendDtmf(key);
-    }
-
     pressKey(key) {
         if (this.isLive) {
-            this.sendDtmf(key);
+            this.telephony.sendDtmf(key);
         } else {
             this.ui.number += key;
         }
@@ -172,7 +168,7 @@ export class VoipSystray extends Component {
             this.dropdown.close();
         } else if (this.isLive && KEYS.includes(ev.key) && ev.target.tagName !== "INPUT") {
             ev.preventDefault();
-            this.sendDtmf(ev.key);
+            this.telephony.sendDtmf(ev.key);
         }
     }
 
