@@ -170,3 +170,22 @@ test("a reload during a live call keeps the timeline: the call shows its card wi
     expect(opened).not.toInclude("res.partner");
     expect(".o-telephony-TimelineBody").toHaveCount(1);
 });
+
+test("the timeline follows the calls it shows: a ringing call turns answered", async () => {
+    const requests = [];
+    mockRawNumberFeed(requests);
+    await mountWithCleanup(WebClient);
+    await getService("action").doAction({
+        type: "ir.actions.client",
+        tag: "telephony_timeline",
+        params: { number: "+33142685300" },
+    });
+    await animationFrame();
+    expect(requests).toHaveLength(1);
+    getService("telephony").callUpdates.trigger("call", { id: 77, partner_id: false, number_display: "+33 1 84 88 00 00" });
+    await animationFrame();
+    expect(requests).toHaveLength(1, { message: "another number's call changes nothing here" });
+    getService("telephony").callUpdates.trigger("call", { id: 1, state: "answered", partner_id: false });
+    await animationFrame();
+    expect(requests).toHaveLength(2);
+});

@@ -3,7 +3,7 @@ import { _t } from "@web/core/l10n/translation";
 import { deserializeDateTime, formatDateTime } from "@web/core/l10n/dates";
 import { formatMonetary } from "@web/views/fields/formatters";
 import { registry } from "@web/core/registry";
-import { useService } from "@web/core/utils/hooks";
+import { useBus, useService } from "@web/core/utils/hooks";
 import { Layout } from "@web/search/layout";
 import { getDefaultConfig } from "@web/views/view";
 import { useSetupAction } from "@web/search/action_hook";
@@ -60,6 +60,19 @@ export class TelephonyTimeline extends Component {
         this.icons = ICONS;
         this.state = useState({ feed: null, items: [], hasMore: false, hiddenKinds: [], loading: false });
         onWillStart(() => this.load());
+        useBus(this.telephony.callUpdates, "call", ({ detail: call }) => this.onCallUpdate(call));
+    }
+
+    /** A call of this client (shown, or new) changed: the feed shows it as it is now. */
+    onCallUpdate(call) {
+        const feed = this.state.feed;
+        const shown = this.state.items.some((item) => item.kind === "call" && item.res_id === call.id);
+        const ours = feed?.partner
+            ? call.partner_id === feed.partner.id
+            : Boolean(feed?.number_international) && call.number_display === feed.number_international;
+        if (shown || ours) {
+            this.load();
+        }
     }
 
     get shownKinds() {

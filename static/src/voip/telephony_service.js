@@ -1,4 +1,4 @@
-import { reactive } from "@odoo/owl";
+import { EventBus, reactive } from "@odoo/owl";
 import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
 import { user } from "@web/core/user";
@@ -26,6 +26,8 @@ export const telephonyService = {
             card: null,
             cardCount: 0,
         });
+        // Every change of my calls, for the screens that show them (the timeline).
+        const callUpdates = new EventBus();
         const dismissed = new Set();
         const cardedCalls = new Set();
 
@@ -204,6 +206,7 @@ export const telephonyService = {
             if (state.card?.call_id === payload.id && state.card.call_partner_id !== payload.partner_id) {
                 refreshCard();
             }
+            callUpdates.trigger("call", payload);
             const listed = state.recentCalls.some((c) => c.id === payload.id);
             if (listed || payload.end_date) {
                 state.recentCalls = [payload, ...state.recentCalls.filter((c) => c.id !== payload.id)].slice(0, 8);
@@ -224,6 +227,7 @@ export const telephonyService = {
 
         return {
             state,
+            callUpdates,
             load,
             dial,
             sendDtmf,
