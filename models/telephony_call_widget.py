@@ -85,9 +85,6 @@ class TelephonyCall(models.Model):
         ):
             if number := partner.phone or partner.mobile:
                 suggestions.append({"kind": "partner", "label": partner.display_name, "number": number})
-        country_code = self.env.company.country_id.code
-        for suggestion in suggestions:
-            suggestion["number_display"] = display_number(suggestion["number"], country_code)
         return suggestions[:limit]
 
     def telephony_caller_card(self):

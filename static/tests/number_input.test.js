@@ -32,7 +32,7 @@ function mockSearch() {
     onRpc("telephony.conference", "telephony_my_live_conferences", () => ({ conferences: [] }));
     onRpc("telephony.call", "telephony_widget_data", () => ({ enabled: true, live_call: false, recent_calls: [] }));
     onRpc("telephony.call", "telephony_search_targets", () => [
-        { kind: "room", label: "Board", number: "8001", number_display: "8001" },
+        { kind: "room", label: "Board", number: "8001" },
     ]);
 }
 

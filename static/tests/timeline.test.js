@@ -149,6 +149,7 @@ test("a reload during a live call keeps the timeline: the call shows its card wi
         },
     }));
     redirect("/odoo/telephony_timeline?number=tel%3A%2B33142685300");
+    browser.sessionStorage.setItem("telephony.actedCalls", JSON.stringify([9]));
     const env = await makeMockEnv();
     const opened = [];
     patchWithCleanup(env.services.action, {

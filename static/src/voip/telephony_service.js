@@ -1,10 +1,22 @@
 import { EventBus, reactive } from "@odoo/owl";
+import { browser } from "@web/core/browser/browser";
 import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
 import { user } from "@web/core/user";
 
 const LIVE_STATES = ["ringing", "answered"];
 const LIVE_PARTICIPANT_STATES = ["calling", "ringing", "waiting", "joined"];
+/** The calls whose action this browser tab ran: a reload must not run it again over the page reloaded. */
+const ACTED_CALLS_KEY = "telephony.actedCalls";
+
+function actedCalls() {
+    return JSON.parse(browser.sessionStorage.getItem(ACTED_CALLS_KEY) || "[]");
+}
+
+function markActed(callId) {
+    const acted = [callId, ...actedCalls().filter((id) => id !== callId)].slice(0, 20);
+    browser.sessionStorage.setItem(ACTED_CALLS_KEY, JSON.stringify(acted));
+}
 
 /**
  * Holds the current user's call state for the VoIP widget and follows it on the bus
@@ -61,10 +73,10 @@ export const telephonyService = {
 
         /**
          * Once per call that rings me or that I place: show who is on the other side and do what
-         * my personal settings say (open the contact, the timeline, a new contact, a lead...).
-         * ``openAction: false`` shows the card only: after a reload, the page the user reloaded stays.
+         * my personal settings say (open the contact, the timeline, a new contact, a lead...), once:
+         * after a reload, the card shows again but the page the user reloaded stays.
          */
-        async function showCallerCard(call, { openAction = true } = {}) {
+        async function showCallerCard(call) {
             if (!call || call.end_date || cardedCalls.has(call.id)) {
                 return;
             }
@@ -77,7 +89,8 @@ export const telephonyService = {
                 return;
             }
             Object.assign(state, { card, cardCount: state.cardCount + 1 });
-            if (card.action && openAction) {
+            if (card.action && !actedCalls().includes(call.id)) {
+                markActed(call.id);
                 await action.doAction(card.action);
             }
         }
@@ -220,8 +233,8 @@ export const telephonyService = {
             if (allowed) {
                 bus.start();
                 loadConferences();
-                // A call ringing while the page (re)loads still shows its card, over the page reloaded.
-                load().then(() => showCallerCard(state.call, { openAction: false }));
+                // A call ringing while the page (re)loads still shows its card.
+                load().then(() => showCallerCard(state.call));
             }
         });
 
