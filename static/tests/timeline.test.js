@@ -117,6 +117,7 @@ test("a timeline keeps its subject in the URL and opens again from it after a re
     expect(requests.length).toBeGreaterThan(1, { message: "the timeline loaded again from the URL" });
     expect(requests.every((request) => request.number === "+33142685300" && !request.partner_id)).toBe(true);
     expect(".o-telephony-TimelineBody h2").toHaveText("+33 1 42 68 53 00");
+    expect(".o_breadcrumb .active").toHaveText("Timeline of +33 1 42 68 53 00");
 });
 
 test("a raw number's timeline offers only what the user may do", async () => {

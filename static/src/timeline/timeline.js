@@ -88,6 +88,10 @@ export class TelephonyTimeline extends Component {
                 offset: more ? this.state.items.length : 0,
                 limit: PAGE_SIZE,
             });
+            // Named after its subject: an action reopened from the URL has no name of its own.
+            this.env.config.setDisplayName?.(
+                _t("Timeline of %(subject)s", { subject: feed.partner?.name || feed.number_international })
+            );
             Object.assign(this.state, {
                 feed,
                 items: more ? [...this.state.items, ...feed.items] : feed.items,
