@@ -5,6 +5,7 @@ from . import telephony_pbx_routing
 from . import telephony_pbx_events
 from . import telephony_conference
 from . import telephony_conference_participant
+from . import telephony_conference_rights
 from . import telephony_incoming_number
 from . import telephony_call
 from . import telephony_call_dial

@@ -3,11 +3,50 @@
 from odoo import api, models
 
 from ..tools.groups import USER_GROUP
-from ..tools.phone import format_international
+from ..tools.phone import display_number, format_international
 
 
 class TelephonyCall(models.Model):
     _inherit = "telephony.call"
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "partner_id" in vals:
+            # The caller card of a live call follows its contact, created or linked while it is on. Past
+            # calls moving to a contact (there may be hundreds) are read again when the widget opens.
+            self.filtered(lambda call: not call.end_date)._notify_user()
+        return result
+
+    def _telephony_payload(self):
+        """The journal's payload, plus what people read in the widget: the other party's number in the
+        one display format, who it is (contact, room or colleague), and whether the room asks for a code."""
+        payload = super()._telephony_payload()
+        other_number = self._telephony_other_number()
+        payload.update(
+            number_display=display_number(other_number, self.company_id.country_id.code),
+            contact_name=self._telephony_contact_name(other_number),
+            access_code_required=self.conference_id.sudo().has_access_code,
+        )
+        return payload
+
+    def _telephony_other_number(self):
+        """The number of whoever is on the other side for this call's user."""
+        if self.direction == "inbound":
+            return self.caller_number or ""
+        if self.direction == "internal" and self.called_number == self.user_id.telephony_extension:
+            return self.caller_number or ""
+        return self.called_number or ""
+
+    def _telephony_is_internal(self):
+        return self.direction == "internal" or bool(self.conference_id)
+
+    def _telephony_contact_name(self, other_number):
+        """Who the other party is, as a name: the room, the colleague or the contact ("" if nobody)."""
+        if self.conference_id:
+            return self.conference_id.sudo().name
+        if self.direction == "internal":
+            return self.env["res.users"]._telephony_user_with_extension(other_number, self.company_id).name or ""
+        return self.partner_id.sudo().display_name or ""
 
     @api.model
     def telephony_widget_data(self):
@@ -55,16 +94,23 @@ class TelephonyCall(models.Model):
         self.ensure_one()
         self.check_access("read")
         partners = self.env["res.partner"]
-        if self.contact_number_e164:
+        if self.contact_number_e164 and not self._telephony_is_internal():
             partners = partners._telephony_match(self.contact_number_e164, self.company_id)
         partner = self.partner_id if self.partner_id in partners or not partners else partners[:1]
-        number = self.caller_number if self.direction == "inbound" else self.called_number
+        number = self._telephony_other_number()
+        internal = self._telephony_is_internal()
         return {
             "call_id": self.id,
             "direction": self.direction,
-            "number": number or "",
-            "number_international": format_international(self.contact_number_e164) or number or "",
+            "number": number,
+            "number_international": display_number(self.contact_number_e164 or number, self.company_id.country_id.code),
+            "internal": internal,
+            "internal_name": self._telephony_contact_name(number) if internal else "",
+            "access_code_required": self.conference_id.sudo().has_access_code,
+            "can_create_contact": self._telephony_may_create_contact(),
+            "can_link_contact": self._telephony_may_link_contact(),
             "partner_id": partner.id,
+            "call_partner_id": self.partner_id.id,
             "partners": [
                 {
                     "id": match.id,
@@ -83,6 +129,13 @@ class TelephonyCall(models.Model):
             "activities": partner._telephony_open_activities() if partner else [],
             "action": self._telephony_action(partner),
         }
+
+    def _telephony_may_create_contact(self):
+        return self.env["res.partner"].has_access("create")
+
+    def _telephony_may_link_contact(self):
+        """Linking writes the number on a contact, through the link wizard."""
+        return self.env["res.partner"].has_access("write") and self.env["telephony.link.number"].has_access("create")
 
     def _telephony_history(self, partner, limit=5):
         """The last calls with this call's other party (the partner's, or the raw number's)."""
@@ -116,7 +169,8 @@ class TelephonyCall(models.Model):
             return partner._get_records_action(name=partner.display_name, context={})
         if not self.contact_number_e164:
             return False
-        if user.telephony_unknown_action == "timeline":
+        # A form without Save is no help: whoever may not create contacts gets the number's timeline.
+        if user.telephony_unknown_action == "timeline" or not self._telephony_may_create_contact():
             return self.env["telephony.timeline"].action_open_for_number(self.contact_number_e164)
         return self.env["telephony.timeline"].action_new_contact(self.contact_number_e164)
 

@@ -216,6 +216,9 @@ class TelephonyPbx(models.Model):
         )
 
     def _notification(self, title, message, kind):
+        # "Close" hands back to the form that pressed the button, which reloads the record it shows:
+        # the one the button saved. "soft_reload" re-opened the record the form was first opened on
+        # (another PBX, or a blank one, after "New"), and the next Save wrote into it.
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
@@ -224,7 +227,7 @@ class TelephonyPbx(models.Model):
                 "message": message,
                 "type": kind,
                 "sticky": kind == "danger",
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+                "next": {"type": "ir.actions.act_window_close"},
             },
         }
 

@@ -8,7 +8,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import html2plaintext
 
 from ..tools.groups import USER_GROUP
-from ..tools.phone import format_international, guess_origin, to_e164_lenient
+from ..tools.phone import display_number, format_international, guess_origin, to_e164_lenient
 
 PAGE_SIZE = 30
 MAX_PAGE_SIZE = 200
@@ -76,6 +76,8 @@ class TelephonyTimeline(models.AbstractModel):
             "partner": self._partner_header(partner) if partner else False,
             "number": e164 or "",
             "number_international": format_international(e164) or "",
+            "can_create_contact": self.env["res.partner"].has_access("create"),
+            "can_link_contact": self.env["telephony.call"]._telephony_may_link_contact(),
             "kinds": [{"key": kind, "label": self._kind_labels()[kind]} for kind in sources],
             "items": page,
             "has_more": len(merged) > offset + limit,
@@ -102,6 +104,8 @@ class TelephonyTimeline(models.AbstractModel):
                 raise UserError(self.env._("This contact no longer exists."))
             partner.check_access("read")
             return partner, False
+        if not number:
+            raise UserError(self.env._("A timeline is of a contact or of a phone number: this one names neither."))
         e164 = to_e164_lenient(number, self.env.company.country_id.code)
         if not e164:
             raise UserError(self.env._("%(number)s is not a phone number.", number=number or "''"))
@@ -150,8 +154,8 @@ class TelephonyTimeline(models.AbstractModel):
             "id": partner.id,
             "name": partner.display_name,
             "is_company": partner.is_company,
-            "phone": partner.phone or "",
-            "mobile": partner.mobile or "",
+            "phone": display_number(partner.phone, self.env.company.country_id.code),
+            "mobile": display_number(partner.mobile, self.env.company.country_id.code),
             "email": partner.email or "",
         }
 
@@ -172,7 +176,7 @@ class TelephonyTimeline(models.AbstractModel):
                 "state": call.state,
                 "state_label": states[call.state],
                 "missed": call.state == "missed",
-                "number": call.caller_number if call.direction == "inbound" else call.called_number,
+                "number": display_number(call._telephony_other_number(), call.company_id.country_id.code),
                 "user_name": call.user_id.name or "",
                 "ring_seconds": call.ring_seconds,
                 "talk_seconds": call.talk_seconds,

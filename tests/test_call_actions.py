@@ -1,4 +1,5 @@
 from datetime import date, datetime
+from unittest.mock import patch
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -73,6 +74,97 @@ class TestCallActions(TelephonyCase):
     def test_internal_calls_open_nothing(self):
         call = self._new_call("a-8", self.user_anna, direction="internal", caller_number="202", called_number="201")
         self.assertFalse(self._card(call)["action"])
+
+    def test_room_and_colleague_calls_name_who_is_called_and_offer_no_contact(self):
+        room_call = self._new_call(
+            "a-20",
+            self.user_anna,
+            direction="internal",
+            caller_number="201",
+            called_number="8001",
+            conference_id=self.room.id,
+        )
+        card = self._card(room_call)
+        self.assertEqual(
+            {key: card[key] for key in ("internal", "internal_name", "access_code_required", "partners", "action")},
+            {"internal": True, "internal_name": "Board", "access_code_required": True, "partners": [], "action": False},
+        )
+        colleague_call = self._new_call(
+            "a-21", self.user_anna, direction="internal", caller_number="202", called_number="201"
+        )
+        card = self._card(colleague_call)
+        self.assertEqual((card["internal"], card["internal_name"], card["number"]), (True, self.user_boris.name, "202"))
+
+    def test_unknown_caller_card_offers_only_what_the_user_may_do(self):
+        salesman = self._new_user("eve_t", "telephony.group_telephony_user", extension="204")
+        card = self._card(self._new_call("a-22", salesman, caller_number="01 42 68 53 01"))
+        self.assertEqual((card["can_create_contact"], card["can_link_contact"]), (False, False))
+        self.assertEqual(
+            (card["action"]["tag"], card["action"]["params"]),
+            ("telephony_timeline", {"number": "+33142685301"}),
+            "a user who may not create contacts gets the number's timeline, not a form without Save",
+        )
+        card = self._card(self._new_call("a-23", self.user_anna, caller_number="01 42 68 53 02"))
+        self.assertEqual((card["can_create_contact"], card["can_link_contact"]), (True, True))
+        self.assertEqual(card["action"]["res_model"], "res.partner")
+
+    def test_widget_payload_names_the_other_party_in_one_number_format(self):
+        known = self._new_call("a-24", self.user_anna, caller_number="0612345678", partner_id=self.client.id)
+        payload = known.with_user(self.user_anna)._telephony_payload()
+        self.assertEqual((payload["number_display"], payload["contact_name"]), ("+33 6 12 34 56 78", "Known Client"))
+        room = self._new_call(
+            "a-25",
+            self.user_anna,
+            direction="internal",
+            caller_number="201",
+            called_number="8001",
+            conference_id=self.room.id,
+        )
+        payload = room.with_user(self.user_anna)._telephony_payload()
+        self.assertEqual(
+            (payload["number_display"], payload["contact_name"], payload["access_code_required"]),
+            ("8001", "Board", True),
+        )
+        recent = self.env["telephony.call"].with_user(self.user_anna).telephony_widget_data()["recent_calls"]
+        self.assertIn(("Board", "8001"), [(call["contact_name"], call["number_display"]) for call in recent])
+
+    def test_the_card_follows_the_contact_created_for_a_ringing_call(self):
+        call = self._new_call("a-26", self.user_anna, caller_number="01 42 68 53 03")
+        past = self._new_call(
+            "a-27",
+            self.user_boris,
+            caller_number="01 42 68 53 03",
+            start_date=datetime(2026, 1, 5, 9, 59),
+            end_date=datetime(2026, 1, 5, 10),
+            state="missed",
+        )
+        sent = []
+        users = type(self.env["res.users"])
+        with patch.object(users, "_bus_send", lambda user, kind, payload: sent.append((user, kind, payload))):
+            partner = (
+                self.env["res.partner"]
+                .with_user(self.user_anna)
+                .create({"name": "Caller Now Known", "phone": "01 42 68 53 03"})
+            )
+        self.assertEqual((call | past).mapped("partner_id"), partner)
+        self.assertEqual(
+            [(user, kind) for user, kind, _payload in sent],
+            [(self.user_anna, "telephony/call")],
+            "only the live call is pushed: past calls are read again when the widget opens",
+        )
+        payload = next(payload for _user, kind, payload in sent if kind == "telephony/call")
+        self.assertEqual((payload["partner_id"], payload["contact_name"]), (partner.id, "Caller Now Known"))
+        card = self._card(call)
+        self.assertEqual((card["partner_id"], card["partners"][0]["name"]), (partner.id, "Caller Now Known"))
+
+    def test_demo_sales_users_may_create_and_link_contacts(self):
+        anna = self.env.ref("telephony.res_users_demo_anna", raise_if_not_found=False)
+        if not anna:
+            self.skipTest("no demo data in this database")
+        boris = self.env.ref("telephony.res_users_demo_boris")
+        for user in anna | boris:
+            partners = self.env["res.partner"].with_user(user)
+            self.assertTrue(partners.has_access("create") and partners.has_access("write"), user.login)
 
     def test_unknown_number_opens_a_prefilled_new_contact(self):
         call = self._new_call("a-9", self.user_anna, caller_number="01 42 68 53 00")
@@ -244,6 +336,19 @@ class TestTimeline(TelephonyCase):
         self.assertEqual((feed["partner"], feed["number_international"]), (False, "+33 6 55 55 55 01"))
         with self.assertRaisesRegex(UserError, "not a phone number"):
             self._feed(self.user_anna, number="hello")
+
+    def test_raw_number_timeline_shows_numbers_one_way_and_offers_what_the_user_may_do(self):
+        self._new_call("t-11", self.user_anna, caller_number="0655555504")
+        feed = self._feed(self.user_anna, number="+33655555504")
+        self.assertEqual([item["number"] for item in feed["items"]], ["+33 6 55 55 55 04"])
+        self.assertEqual((feed["can_create_contact"], feed["can_link_contact"]), (True, True))
+        salesman = self._new_user("eve_timeline", "telephony.group_telephony_user", extension="205")
+        feed = self._feed(salesman, number="+33655555504")
+        self.assertEqual((feed["can_create_contact"], feed["can_link_contact"]), (False, False))
+
+    def test_a_timeline_of_nobody_says_so(self):
+        with self.assertRaisesRegex(UserError, "of a contact or of a phone number"):
+            self._feed(self.user_anna)
 
     def test_linking_a_number_reattaches_its_past_calls(self):
         calls = self._new_call("t-8", self.user_anna, caller_number="06 55 55 55 03") | self._new_call(

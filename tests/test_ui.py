@@ -109,6 +109,31 @@ class TestVoipWidget(SharedCursorMixin, HttpCase):
         self.assertEqual(states["Dee Meeting"][0], "joined")
         self.assertEqual(states["Widget User"][0], "left")
 
+    def test_test_connection_on_a_new_pbx_stays_on_the_new_pbx(self):
+        existing = self.env["telephony.pbx"].create(
+            {"name": "Existing PBX", "ari_url": "http://127.0.0.1:9", "ari_app": "existing_app", "active": False}
+        )
+        action = self.env.ref("telephony.telephony_pbx_action")
+        self.start_tour(
+            f"/odoo/action-{action.id}/{existing.id}", "telephony_pbx_test_connection_tour", login="admin", timeout=120
+        )
+        new_pbx = self.env["telephony.pbx"].with_context(active_test=False).search([("name", "=", "New Tour PBX")])
+        self.assertRecordValues(new_pbx, [{"ari_url": "http://127.0.0.1:9", "ari_app": "tour_app", "state": "error"}])
+        self.assertRecordValues(existing, [{"name": "Existing PBX", "ari_app": "existing_app"}])
+
+    def test_invite_is_offered_only_to_who_may_invite_into_a_live_room(self):
+        room = self.room.with_user(self.user)
+        self.assertFalse(room.can_invite, "a plain user does not moderate this room")
+        self.room.administrator_id = self.user
+        self.assertTrue(room.can_invite)
+        self.room.action_archive()
+        self.assertFalse(room.can_invite, "an archived room takes no invitations")
+        self.assertFalse(self.room.can_invite, "not even from a manager")
+        self.room.action_unarchive()
+        self.room.administrator_id = False
+        action = self.env.ref("telephony.telephony_conference_action")
+        self.start_tour(f"/odoo/action-{action.id}", "telephony_room_invite_hidden_tour", login="widget_user")
+
     def _make_ann_then_ben_talk(self):
         """The simulator plays the people on the phones: Ann speaks, then Ben."""
         deadline = time.monotonic() + 60

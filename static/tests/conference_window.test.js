@@ -109,3 +109,28 @@ test("a room waiting for its administrator says so", async () => {
     expect(".o-telephony-WaitingForAdmin").toHaveCount(1);
     expect(queryAllTexts(".o-telephony-ParticipantState")).toEqual(["Waiting for the administrator"]);
 });
+
+test("after Leave my row shows Left, like everyone else's", async () => {
+    mockTelephony(101);
+    await mountWithCleanup(ConferenceWindow, {
+        props: {
+            conference: conference([
+                participant(1, "Ann", { state: "left" }),
+                participant(2, "Ben", { state: "left" }),
+                participant(3, "Cid"),
+            ]),
+        },
+    });
+    expect(queryAllTexts(".o-telephony-Participant .text-truncate:first-child")).toEqual(["Ann", "Ben", "Cid"]);
+    expect(queryAllTexts(".o-telephony-ParticipantState")).toEqual(["Left", "Left", "In the conference"]);
+});
+
+test("whoever left and came back shows once, live", async () => {
+    mockTelephony(101);
+    await mountWithCleanup(ConferenceWindow, {
+        props: {
+            conference: conference([participant(1, "Ann", { state: "left" }), participant(4, "Ann", { user_id: 101 })]),
+        },
+    });
+    expect(queryAllTexts(".o-telephony-ParticipantState")).toEqual(["In the conference"]);
+});

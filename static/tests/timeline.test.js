@@ -1,8 +1,17 @@
 import { defineMailModels } from "@mail/../tests/mail_test_helpers";
 import { describe, expect, test } from "@odoo/hoot";
 import { click } from "@odoo/hoot-dom";
-import { animationFrame } from "@odoo/hoot-mock";
-import { getService, mountWithCleanup, onRpc } from "@web/../tests/web_test_helpers";
+import { animationFrame, Deferred, runAllTimers } from "@odoo/hoot-mock";
+import {
+    getService,
+    makeMockEnv,
+    mountWithCleanup,
+    onRpc,
+    patchWithCleanup,
+    serverState,
+} from "@web/../tests/web_test_helpers";
+import { browser } from "@web/core/browser/browser";
+import { redirect } from "@web/core/utils/urls";
 import { WebClient } from "@web/webclient/webclient";
 
 describe.current.tags("desktop");
@@ -68,4 +77,117 @@ test("the timeline filters by kind and loads the next page", async () => {
         { kinds: ["call", "note"], offset: 2 },
         { kinds: ["call"], offset: 0 },
     ]);
+});
+
+function mockRawNumberFeed(requests) {
+    onRpc("telephony.conference", "telephony_my_live_conferences", () => ({ conferences: [] }));
+    onRpc("telephony.call", "telephony_widget_data", () => ({ enabled: true, live_call: false, recent_calls: [] }));
+    onRpc("telephony.timeline", "get_feed", ({ kwargs }) => {
+        requests.push({ partner_id: kwargs.partner_id, number: kwargs.number });
+        return {
+            partner: false,
+            number: "+33142685300",
+            number_international: "+33 1 42 68 53 00",
+            can_create_contact: false,
+            can_link_contact: true,
+            kinds: KINDS,
+            items: [item(1)],
+            has_more: false,
+        };
+    });
+}
+
+test("a timeline keeps its subject in the URL and opens again from it after a reload", async () => {
+    const requests = [];
+    mockRawNumberFeed(requests);
+    await mountWithCleanup(WebClient);
+    await getService("action").doAction({
+        type: "ir.actions.client",
+        tag: "telephony_timeline",
+        params: { number: "+33142685300" },
+    });
+    await animationFrame();
+    await runAllTimers();
+    const url = new URL(browser.location.href);
+    expect(url.searchParams.get("number")).toBe("tel:+33142685300");
+
+    redirect(`${url.pathname}${url.search}`);
+    await mountWithCleanup(WebClient);
+    await animationFrame();
+    expect(requests.length).toBeGreaterThan(1, { message: "the timeline loaded again from the URL" });
+    expect(requests.every((request) => request.number === "+33142685300" && !request.partner_id)).toBe(true);
+    expect(".o-telephony-TimelineBody h2").toHaveText("+33 1 42 68 53 00");
+    expect(".o_breadcrumb .active").toHaveText("Timeline of +33 1 42 68 53 00");
+});
+
+test("a raw number's timeline offers only what the user may do", async () => {
+    mockRawNumberFeed([]);
+    await mountWithCleanup(WebClient);
+    await getService("action").doAction({
+        type: "ir.actions.client",
+        tag: "telephony_timeline",
+        params: { number: "+33142685300" },
+    });
+    await animationFrame();
+    expect(".o-telephony-TimelineNewContact").toHaveCount(0);
+    expect(".o-telephony-TimelineLinkNumber").toHaveCount(1);
+});
+
+test("a reload during a live call keeps the timeline: the call shows its card without redoing its action", async () => {
+    mockRawNumberFeed([]);
+    const widgetData = new Deferred();
+    onRpc("has_group", () => true);
+    onRpc("telephony.call", "telephony_widget_data", () => widgetData);
+    onRpc("telephony.call", "telephony_caller_card", () => ({
+        call_id: 9,
+        partner_id: 3,
+        partners: [],
+        action: {
+            type: "ir.actions.act_window",
+            res_model: "res.partner",
+            res_id: serverState.partnerId,
+            views: [[false, "form"]],
+        },
+    }));
+    redirect("/odoo/telephony_timeline?number=tel%3A%2B33142685300");
+    browser.sessionStorage.setItem("telephony.actedCalls", JSON.stringify([9]));
+    const env = await makeMockEnv();
+    const opened = [];
+    patchWithCleanup(env.services.action, {
+        doAction(request) {
+            opened.push(request.res_model || request.tag || request);
+            return super.doAction(...arguments);
+        },
+    });
+    await mountWithCleanup(WebClient, { env });
+    await animationFrame();
+    widgetData.resolve({
+        enabled: true,
+        extension: "100",
+        live_call: { id: 9, direction: "inbound", state: "answered", caller_number: "0142685300", end_date: false },
+        recent_calls: [],
+    });
+    await animationFrame();
+    await runAllTimers();
+    expect(opened).not.toInclude("res.partner");
+    expect(".o-telephony-TimelineBody").toHaveCount(1);
+});
+
+test("the timeline follows the calls it shows: a ringing call turns answered", async () => {
+    const requests = [];
+    mockRawNumberFeed(requests);
+    await mountWithCleanup(WebClient);
+    await getService("action").doAction({
+        type: "ir.actions.client",
+        tag: "telephony_timeline",
+        params: { number: "+33142685300" },
+    });
+    await animationFrame();
+    expect(requests).toHaveLength(1);
+    getService("telephony").callUpdates.trigger("call", { id: 77, partner_id: false, number_display: "+33 1 84 88 00 00" });
+    await animationFrame();
+    expect(requests).toHaveLength(1, { message: "another number's call changes nothing here" });
+    getService("telephony").callUpdates.trigger("call", { id: 1, state: "answered", partner_id: false });
+    await animationFrame();
+    expect(requests).toHaveLength(2);
 });

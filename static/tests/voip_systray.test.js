@@ -1,9 +1,9 @@
 import { defineMailModels } from "@mail/../tests/mail_test_helpers";
 import { describe, expect, test } from "@odoo/hoot";
-import { click, queryOne } from "@odoo/hoot-dom";
-import { animationFrame } from "@odoo/hoot-mock";
+import { click, edit, press, queryAllTexts, queryOne } from "@odoo/hoot-dom";
+import { advanceTime, animationFrame } from "@odoo/hoot-mock";
 import { reactive } from "@odoo/owl";
-import { mockService, mountWithCleanup } from "@web/../tests/web_test_helpers";
+import { mockService, mountWithCleanup, onRpc } from "@web/../tests/web_test_helpers";
 
 import { VoipSystray } from "@telephony/voip/voip_systray";
 
@@ -25,6 +25,7 @@ function mockTelephony(values = {}) {
     mockService("telephony", () => ({
         state,
         load: async () => {},
+        refreshCard: async () => {},
         dial: async (number) => calls.push(["dial", number]) && true,
         sendDtmf: async (digits) => calls.push(["dtmf", digits]),
         hangUp: async () => calls.push(["hangUp"]),
@@ -74,7 +75,7 @@ test("calling turned off says where to turn it on", async () => {
     mockTelephony({ enabled: false });
     await openPanel();
     expect(".o-telephony-Voip .alert-warning").toHaveText(
-        "Calling from Odoo is turned off for you. Turn it on in My Preferences › Telephony."
+        "Calling from Odoo is turned off for you. Turn it on in My Profile › Telephony."
     );
 });
 
@@ -129,6 +130,8 @@ test("an unknown caller's card offers to create a contact or link the number", a
         last_calls: [],
         activities: [],
         action: false,
+        can_create_contact: true,
+        can_link_contact: true,
     };
     const { calls } = mockTelephony({ call: RINGING, card, cardCount: 1 });
     await openPanel();
@@ -136,4 +139,116 @@ test("an unknown caller's card offers to create a contact or link the number", a
     await click(".o-telephony-LinkNumber");
     await animationFrame();
     expect(calls).toEqual([["linkNumber", "0184880000"]]);
+});
+
+const UNKNOWN_CARD = {
+    call_id: 9,
+    direction: "inbound",
+    number: "0184880000",
+    number_international: "+33 1 84 88 00 00",
+    internal: false,
+    internal_name: "",
+    partner_id: false,
+    partners: [],
+    colleagues: [],
+    last_calls: [],
+    activities: [],
+    action: false,
+};
+
+test("an unknown caller's card offers only what the user may do", async () => {
+    const card = { ...UNKNOWN_CARD, can_create_contact: false, can_link_contact: false };
+    mockTelephony({ call: RINGING, card, cardCount: 1 });
+    await openPanel();
+    expect(".o-telephony-CallerCard").toHaveText(/Unknown number/);
+    expect(".o-telephony-NewContact").toHaveCount(0);
+    expect(".o-telephony-LinkNumber").toHaveCount(0);
+    expect(".o-telephony-OpenTimeline").toHaveCount(1);
+});
+
+test("a room call's card names the room and offers no contact", async () => {
+    const call = { ...RINGING, direction: "internal", caller_number: "100", called_number: "8001", conference_id: 4 };
+    const card = {
+        ...UNKNOWN_CARD,
+        direction: "internal",
+        number: "8001",
+        number_international: "8001",
+        internal: true,
+        internal_name: "Board",
+        can_create_contact: true,
+        can_link_contact: true,
+    };
+    mockTelephony({ call, card, cardCount: 1 });
+    await openPanel();
+    expect(".o-telephony-InternalName").toHaveText("Board");
+    expect(".o-telephony-CallerCard").not.toHaveText(/Unknown number/);
+    expect(".o-telephony-NewContact, .o-telephony-LinkNumber, .o-telephony-OpenTimeline").toHaveCount(0);
+});
+
+test("a room with a code says to type it, until the code lets me in", async () => {
+    const call = {
+        id: 4,
+        direction: "internal",
+        state: "ringing",
+        called_number: "8001",
+        conference_id: 6,
+        contact_name: "Board",
+        number_display: "8001",
+        access_code_required: true,
+        answer_date: false,
+        end_date: false,
+    };
+    const { calls, state } = mockTelephony({ call });
+    await openPanel();
+    expect(".o-telephony-AccessCodeHint").toHaveText("Type the access code then #");
+    await click(".o-telephony-Key[data-key='1']");
+    await click(".o-telephony-Key[data-key='#']");
+    await animationFrame();
+    expect(".o-telephony-AccessCodeHint").toHaveCount(1, { message: "a wrong code: the room asks again" });
+    state.call = { ...call, state: "answered", answer_date: "2026-03-01 09:00:00" };
+    await animationFrame();
+    expect(".o-telephony-AccessCodeHint").toHaveCount(0);
+    expect(calls).toEqual([["dtmf", "1"], ["dtmf", "#"]]);
+});
+
+test("a caller refused for a wrong access code is told so", async () => {
+    const call = { id: 4, direction: "internal", state: "rejected", called_number: "8001", end_date: "2026-03-01 09:01:00" };
+    mockTelephony({ call });
+    await openPanel();
+    expect(".o-telephony-CallStatus").toHaveText("Refused: wrong access code");
+});
+
+test("recent calls show who and when, and a click calls back", async () => {
+    const recentCalls = [
+        {
+            id: 1,
+            direction: "inbound",
+            state: "answered",
+            caller_number: "0184880000",
+            called_number: "100",
+            contact_name: "Switchboard SA",
+            number_display: "+33 1 84 88 00 00",
+            start_date: "2026-03-01 09:00:00",
+            end_date: "2026-03-01 09:05:00",
+        },
+        {
+            id: 2,
+            direction: "outbound",
+            state: "missed",
+            caller_number: "100",
+            called_number: "0612345678",
+            contact_name: "",
+            number_display: "+33 6 12 34 56 78",
+            start_date: "2026-03-02 10:30:00",
+            end_date: "2026-03-02 10:31:00",
+        },
+    ];
+    const { calls } = mockTelephony({ recentCalls });
+    await openPanel();
+    expect(queryAllTexts(".o-telephony-RecentName")).toEqual(["Switchboard SA", "+33 6 12 34 56 78"]);
+    expect(".o-telephony-RecentCall:first").toHaveText(/\+33 1 84 88 00 00/);
+    expect(".o-telephony-RecentTime:first").toHaveText(/01 Mar/);
+    await click(".o-telephony-RecentCall:first");
+    await animationFrame();
+    expect(calls).toEqual([["dial", "+33 1 84 88 00 00"]]);
 });

@@ -31,8 +31,19 @@ export class ConferenceWindow extends Component {
         return this.conference.participants.find((p) => p.user_id === this.state.userId && LIVE.includes(p.state));
     }
 
+    /**
+     * Everyone once, me included and with the same rule: whoever left shows "Left", unless they are
+     * back in the conference (then only their live row shows).
+     */
     get participants() {
-        return this.conference.participants.filter((p) => p.state !== "left" || p.user_id !== this.state.userId);
+        const back = new Set(
+            this.conference.participants.filter((p) => this.isLive(p)).map((p) => this.personKey(p))
+        );
+        return this.conference.participants.filter((p) => this.isLive(p) || !back.has(this.personKey(p)));
+    }
+
+    personKey(participant) {
+        return participant.user_id ? `user-${participant.user_id}` : `number-${participant.number}`;
     }
 
     stateLabel(participant) {

@@ -17,6 +17,8 @@ export class TelephonyNumberInput extends Component {
         this.orm = useService("orm");
         this.state = useState({ suggestions: [] });
         this.search = useDebounced(this.search, 200);
+        // Answers of searches started before the list was closed are dropped when they arrive.
+        this.searchCount = 0;
     }
 
     onInput(ev) {
@@ -25,20 +27,41 @@ export class TelephonyNumberInput extends Component {
     }
 
     async search(term) {
-        this.state.suggestions = await this.orm.call("telephony.call", "telephony_search_targets", [term]);
+        const searchCount = ++this.searchCount;
+        const suggestions = await this.orm.call("telephony.call", "telephony_search_targets", [term]);
+        if (searchCount === this.searchCount) {
+            this.state.suggestions = suggestions;
+        }
+    }
+
+    /** Closes the list for good: a search still waiting or running must not reopen it. */
+    closeSuggestions() {
+        this.search.cancel();
+        this.searchCount++;
+        this.state.suggestions = [];
+    }
+
+    /** Leaving the field (for the dialpad, the Call button...) closes the list that would cover them. */
+    onFocusout(ev) {
+        if (!ev.currentTarget.contains(ev.relatedTarget)) {
+            this.closeSuggestions();
+        }
     }
 
     pick(suggestion) {
+        this.closeSuggestions();
         this.props.onChange(suggestion.number);
-        this.state.suggestions = [];
     }
 
     onKeydown(ev) {
         if (ev.key === "Enter" && this.props.onEnter) {
             ev.preventDefault();
             ev.stopPropagation();
-            this.state.suggestions = [];
+            this.closeSuggestions();
             this.props.onEnter();
+        } else if (ev.key === "Escape" && this.state.suggestions.length) {
+            ev.stopPropagation();
+            this.closeSuggestions();
         }
     }
 

@@ -3,7 +3,7 @@ import { _t } from "@web/core/l10n/translation";
 import { deserializeDateTime, formatDateTime } from "@web/core/l10n/dates";
 import { formatMonetary } from "@web/views/fields/formatters";
 import { registry } from "@web/core/registry";
-import { useService } from "@web/core/utils/hooks";
+import { useBus, useService } from "@web/core/utils/hooks";
 import { Layout } from "@web/search/layout";
 import { getDefaultConfig } from "@web/views/view";
 import { useSetupAction } from "@web/search/action_hook";
@@ -20,6 +20,21 @@ const ICONS = {
     invoice: "fa-file-text-o",
 };
 
+/** The URL keeps a number as "tel:+33…": the router would read a bare "+33…" back as the integer 33…. */
+const URL_NUMBER_PREFIX = "tel:";
+
+/**
+ * Whose timeline this is, from the action's params: as the widget or the contact form give them, or
+ * as the URL gives them back after a reload.
+ */
+function subjectOf(params) {
+    const number = params.number ? String(params.number) : "";
+    return {
+        partner_id: params.partner_id || false,
+        number: number.startsWith(URL_NUMBER_PREFIX) ? number.slice(URL_NUMBER_PREFIX.length) : number || false,
+    };
+}
+
 /**
  * The client timeline: everything that happened with a client (or with a raw number nobody has yet),
  * newest first, a page at a time, filtered by kind.
@@ -35,11 +50,29 @@ export class TelephonyTimeline extends Component {
         this.orm = useService("orm");
         this.action = useService("action");
         this.telephony = useService("telephony");
-        const params = this.props.action.params || {};
-        this.subject = { partner_id: params.partner_id || false, number: params.number || false };
+        this.subject = subjectOf(this.props.action.params || {});
+        // Written into the URL, so that a reload opens this same timeline.
+        this.props.updateActionState?.(
+            this.subject.partner_id
+                ? { partner_id: this.subject.partner_id }
+                : { number: `${URL_NUMBER_PREFIX}${this.subject.number}` }
+        );
         this.icons = ICONS;
         this.state = useState({ feed: null, items: [], hasMore: false, hiddenKinds: [], loading: false });
         onWillStart(() => this.load());
+        useBus(this.telephony.callUpdates, "call", ({ detail: call }) => this.onCallUpdate(call));
+    }
+
+    /** A call of this client (shown, or new) changed: the feed shows it as it is now. */
+    onCallUpdate(call) {
+        const feed = this.state.feed;
+        const shown = this.state.items.some((item) => item.kind === "call" && item.res_id === call.id);
+        const ours = feed?.partner
+            ? call.partner_id === feed.partner.id
+            : Boolean(feed?.number_international) && call.number_display === feed.number_international;
+        if (shown || ours) {
+            this.load();
+        }
     }
 
     get shownKinds() {
@@ -55,6 +88,10 @@ export class TelephonyTimeline extends Component {
                 offset: more ? this.state.items.length : 0,
                 limit: PAGE_SIZE,
             });
+            // Named after its subject: an action reopened from the URL has no name of its own.
+            this.env.config.setDisplayName?.(
+                _t("Timeline of %(subject)s", { subject: feed.partner?.name || feed.number_international })
+            );
             Object.assign(this.state, {
                 feed,
                 items: more ? [...this.state.items, ...feed.items] : feed.items,

@@ -1,10 +1,22 @@
-import { reactive } from "@odoo/owl";
+import { EventBus, reactive } from "@odoo/owl";
+import { browser } from "@web/core/browser/browser";
 import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
 import { user } from "@web/core/user";
 
 const LIVE_STATES = ["ringing", "answered"];
 const LIVE_PARTICIPANT_STATES = ["calling", "ringing", "waiting", "joined"];
+/** The calls whose action this browser tab ran: a reload must not run it again over the page reloaded. */
+const ACTED_CALLS_KEY = "telephony.actedCalls";
+
+function actedCalls() {
+    return JSON.parse(browser.sessionStorage.getItem(ACTED_CALLS_KEY) || "[]");
+}
+
+function markActed(callId) {
+    const acted = [callId, ...actedCalls().filter((id) => id !== callId)].slice(0, 20);
+    browser.sessionStorage.setItem(ACTED_CALLS_KEY, JSON.stringify(acted));
+}
 
 /**
  * Holds the current user's call state for the VoIP widget and follows it on the bus
@@ -26,6 +38,8 @@ export const telephonyService = {
             card: null,
             cardCount: 0,
         });
+        // Every change of my calls, for the screens that show them (the timeline).
+        const callUpdates = new EventBus();
         const dismissed = new Set();
         const cardedCalls = new Set();
 
@@ -59,7 +73,8 @@ export const telephonyService = {
 
         /**
          * Once per call that rings me or that I place: show who is on the other side and do what
-         * my personal settings say (open the contact, the timeline, a new contact, a lead...).
+         * my personal settings say (open the contact, the timeline, a new contact, a lead...), once:
+         * after a reload, the card shows again but the page the user reloaded stays.
          */
         async function showCallerCard(call) {
             if (!call || call.end_date || cardedCalls.has(call.id)) {
@@ -74,8 +89,25 @@ export const telephonyService = {
                 return;
             }
             Object.assign(state, { card, cardCount: state.cardCount + 1 });
-            if (card.action) {
+            if (card.action && !actedCalls().includes(call.id)) {
+                markActed(call.id);
                 await action.doAction(card.action);
+            }
+        }
+
+        /** The card of the call shown again, as the server sees it now (its contact may be new). */
+        async function refreshCard() {
+            const card = state.card;
+            if (!card) {
+                return;
+            }
+            try {
+                const fresh = await orm.call("telephony.call", "telephony_caller_card", [[card.call_id]]);
+                if (state.card?.call_id === fresh.call_id) {
+                    state.card = fresh;
+                }
+            } catch (error) {
+                showError(error);
             }
         }
 
@@ -184,7 +216,12 @@ export const telephonyService = {
                 state.call = payload;
             }
             showCallerCard(payload);
-            if (payload.end_date) {
+            if (state.card?.call_id === payload.id && state.card.call_partner_id !== payload.partner_id) {
+                refreshCard();
+            }
+            callUpdates.trigger("call", payload);
+            const listed = state.recentCalls.some((c) => c.id === payload.id);
+            if (listed || payload.end_date) {
                 state.recentCalls = [payload, ...state.recentCalls.filter((c) => c.id !== payload.id)].slice(0, 8);
             }
         });
@@ -203,6 +240,7 @@ export const telephonyService = {
 
         return {
             state,
+            callUpdates,
             load,
             dial,
             sendDtmf,
@@ -214,6 +252,7 @@ export const telephonyService = {
             participantAction,
             dismissConference,
             showCallerCard,
+            refreshCard,
             openContact,
             openTimeline,
             newContact,

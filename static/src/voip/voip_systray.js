@@ -5,6 +5,7 @@ import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
 import { deserializeDateTime, formatDateTime } from "@web/core/l10n/dates";
 import { useService } from "@web/core/utils/hooks";
+import { user } from "@web/core/user";
 import { TelephonyNumberInput } from "../number_input/number_input";
 
 const KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"];
@@ -17,6 +18,7 @@ export class VoipSystray extends Component {
     setup() {
         this.telephony = useService("telephony");
         this.action = useService("action");
+        this.orm = useService("orm");
         this.state = useState(this.telephony.state);
         this.ui = useState({ number: "", now: Date.now() });
         this.dropdown = useDropdownState();
@@ -39,6 +41,14 @@ export class VoipSystray extends Component {
     get card() {
         const card = this.state.card;
         return card && this.call && card.call_id === this.call.id ? card : null;
+    }
+
+    /**
+     * A room that asks for a code: the call stays "ringing" until the code lets me in (a wrong code
+     * is asked again), then it is answered.
+     */
+    get showsAccessCodeHint() {
+        return this.isLive && this.call.access_code_required && this.call.state === "ringing";
     }
 
     get cardPartner() {
@@ -92,16 +102,23 @@ export class VoipSystray extends Component {
             return "";
         }
         if (this.call.end_date) {
-            const labels = { answered: _t("Ended"), missed: _t("No answer"), busy: _t("Busy"), failed: _t("Failed") };
+            const labels = {
+                answered: _t("Ended"),
+                missed: _t("No answer"),
+                busy: _t("Busy"),
+                failed: _t("Failed"),
+                rejected: _t("Refused: wrong access code"),
+            };
             return labels[this.call.state] || _t("Ended");
         }
         if (this.call.state === "answered") {
             return _t("Connected %(duration)s", { duration: this.formatDuration(this.call.answer_date) });
         }
+        const other = this.call.contact_name || this.call.number_display;
         if (this.call.direction === "inbound") {
-            return _t("Incoming call from %(number)s", { number: this.call.caller_number });
+            return _t("Incoming call from %(number)s", { number: other || this.call.caller_number });
         }
-        return _t("Calling %(number)s…", { number: this.call.called_number });
+        return _t("Calling %(number)s…", { number: other || this.call.called_number });
     }
 
     formatDuration(since) {
@@ -115,6 +132,8 @@ export class VoipSystray extends Component {
 
     async onBeforeOpen() {
         await this.telephony.load();
+        // The contact may have been created or linked since the card was drawn.
+        await this.telephony.refreshCard();
     }
 
     pressKey(key) {
@@ -160,6 +179,7 @@ export class VoipSystray extends Component {
             missed: _t("Missed"),
             busy: _t("Busy"),
             failed: _t("Failed"),
+            rejected: _t("Wrong access code"),
         };
         return labels[call.state] || call.state;
     }
@@ -173,13 +193,17 @@ export class VoipSystray extends Component {
         return formatDateTime(deserializeDateTime(value), { format: "dd MMM HH:mm" });
     }
 
-    redial(call) {
-        this.ui.number = call.direction === "inbound" ? call.caller_number : call.called_number;
+    async redial(call) {
+        if (!this.isLive) {
+            await this.telephony.dial(call.number_display);
+        }
     }
 
-    openPreferences() {
+    /** What "My Profile" in the user menu opens (the employee profile with hr), on its Telephony tab. */
+    async openPreferences() {
         this.dropdown.close();
-        this.action.doAction("base.action_res_users_my");
+        const action = await this.orm.call("res.users", "action_get");
+        await this.action.doAction({ ...action, res_id: user.userId });
     }
 }
 

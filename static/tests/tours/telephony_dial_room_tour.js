@@ -7,10 +7,12 @@ registry.category("web_tour.tours").add("telephony_dial_room_tour", {
         { trigger: ".o-telephony-Number", run: "edit Widget" },
         { trigger: ".o-telephony-Suggestion:contains('Widget room'):contains('7801')", run: "click" },
         { trigger: ".o-telephony-Call:enabled", run: "click" },
-        { trigger: ".o-telephony-CallStatus:contains('Calling 7801')" },
+        { trigger: ".o-telephony-Voip:not(:has(.o-telephony-Suggestions))" },
+        { trigger: ".o-telephony-CallStatus:contains('Calling Widget room')" },
+        { trigger: ".o-telephony-CallerCard:contains('Widget room'):not(:contains('Unknown number'))" },
         {
             // the user's phone answers and the receptionist asks for the code
-            trigger: ".o-telephony-HangUp",
+            trigger: ".o-telephony-AccessCodeHint:contains('Type the access code then #')",
             async run() {
                 await new Promise((resolve) => setTimeout(resolve, 1500));
             },
@@ -20,6 +22,7 @@ registry.category("web_tour.tours").add("telephony_dial_room_tour", {
             run: "click",
         })),
         { trigger: ".o-telephony-CallStatus:contains('Connected')", timeout: 20000 },
+        { trigger: ".o-telephony-Voip:not(:has(.o-telephony-AccessCodeHint))" },
         { trigger: ".o-telephony-HangUp", run: "click" },
         { trigger: ".o-telephony-CallStatus:contains('Ended')", timeout: 20000 },
     ],

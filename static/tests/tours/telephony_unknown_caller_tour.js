@@ -3,7 +3,7 @@ import { registry } from "@web/core/registry";
 /**
  * A number nobody has rings the user, whose setting for unknown numbers is "create a contact": the
  * widget shows the caller card and a new-contact form opens with the number, the country and the
- * city already filled; the user types a name and saves.
+ * city already filled; the user types a name and saves, and the card now names the caller.
  */
 registry.category("web_tour.tours").add("telephony_unknown_caller_tour", {
     steps: () => [
@@ -15,5 +15,9 @@ registry.category("web_tour.tours").add("telephony_unknown_caller_tour", {
         { trigger: ".o_form_button_save", run: "click" },
         { trigger: ".o_breadcrumb:contains('Caller From Paris')" },
         { trigger: ".o_form_view .o_form_saved" },
+        // the card follows the call's new contact
+        { trigger: ".o-telephony-VoipSystray", run: "click" },
+        { trigger: ".o-telephony-CallerCard .o-telephony-CallerName:contains('Caller From Paris')" },
+        { trigger: ".o-telephony-CallerCard:not(:contains('Unknown number'))" },
     ],
 });
