@@ -30,7 +30,7 @@ class TelephonyCall(models.Model):
             raise AccessError(self.env._("Only telephony users place calls from Odoo."))
         if not user.telephony_enabled:
             raise UserError(
-                self.env._("Calling from Odoo is turned off for you: turn it on in My Preferences › Telephony.")
+                self.env._("Calling from Odoo is turned off for you: turn it on in My Profile › Telephony.")
             )
         if not user.telephony_extension:
             raise UserError(self.env._("You have no extension yet: ask a telephony manager to give you one."))

@@ -80,7 +80,7 @@ class TelephonyDashboard(models.AbstractModel):
         if not user.has_group(USER_GROUP) or not user.telephony_enabled:
             raise AccessError(
                 self.env._(
-                    "Statistics are for users who make and receive calls from Odoo (My Preferences › Telephony)."
+                    "Statistics are for users who make and receive calls from Odoo (My Profile › Telephony)."
                 )
             )
 

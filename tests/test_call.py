@@ -50,7 +50,7 @@ class TestCall(TelephonyCase):
 
     def test_placing_a_call_needs_calling_on_and_an_extension(self):
         calls = self.env["telephony.call"]
-        with self.assertRaisesRegex(UserError, "turned off for you: turn it on in My Preferences"):
+        with self.assertRaisesRegex(UserError, "turned off for you: turn it on in My Profile"):
             calls.with_user(self.user_anna).action_dial("202")
         self.user_anna.telephony_enabled = True
         no_extension = self._new_user("eve_t", "telephony.group_telephony_user")

@@ -1,7 +1,7 @@
 import { defineMailModels } from "@mail/../tests/mail_test_helpers";
 import { describe, expect, test } from "@odoo/hoot";
 import { click } from "@odoo/hoot-dom";
-import { animationFrame, Deferred, runAllTimers } from "@odoo/hoot-mock";
+import { animationFrame, Deferred, mockTimeZone, runAllTimers } from "@odoo/hoot-mock";
 import {
     getService,
     makeMockEnv,
@@ -190,4 +190,33 @@ test("the timeline follows the calls it shows: a ringing call turns answered", a
     getService("telephony").callUpdates.trigger("call", { id: 1, state: "answered", partner_id: false });
     await animationFrame();
     expect(requests).toHaveLength(2);
+});
+
+test("a deadline is a day, not a moment: it shows the same date west of UTC", async () => {
+    mockTimeZone(-5);
+    onRpc("telephony.conference", "telephony_my_live_conferences", () => ({ conferences: [] }));
+    onRpc("telephony.call", "telephony_widget_data", () => ({ enabled: true, live_call: false, recent_calls: [] }));
+    onRpc("telephony.timeline", "get_feed", () => ({
+        partner: { id: 5, name: "Switchboard SA", phone: "", mobile: "", email: "" },
+        number: "",
+        number_international: "",
+        kinds: KINDS,
+        items: [
+            { ...item(1, "note"), key: "deadline", date: "2026-03-20", date_kind: "date" },
+            { ...item(2), date: "2026-03-20 02:00:00", date_kind: "datetime" },
+        ],
+        has_more: false,
+    }));
+    await mountWithCleanup(WebClient);
+    await getService("action").doAction({
+        type: "ir.actions.client",
+        tag: "telephony_timeline",
+        params: { partner_id: 5 },
+    });
+    await animationFrame();
+    expect(".o-telephony-TimelineItem:eq(0)").toHaveText(/03\/20\/2026/);
+    expect(".o-telephony-TimelineItem:eq(0)").not.toHaveText(/03\/19\/2026/);
+    expect(".o-telephony-TimelineItem:eq(1)").toHaveText(/03\/19\/2026 21:00/, {
+        message: "a call's moment is shown in the user's time zone",
+    });
 });

@@ -1,6 +1,6 @@
 import { Component, onWillStart, useState, useSubEnv } from "@odoo/owl";
 import { _t } from "@web/core/l10n/translation";
-import { deserializeDateTime, formatDateTime } from "@web/core/l10n/dates";
+import { deserializeDate, deserializeDateTime, formatDate, formatDateTime } from "@web/core/l10n/dates";
 import { formatMonetary } from "@web/views/fields/formatters";
 import { registry } from "@web/core/registry";
 import { useBus, useService } from "@web/core/utils/hooks";
@@ -117,8 +117,12 @@ export class TelephonyTimeline extends Component {
         return values.filter(Boolean).join(" · ");
     }
 
-    formatDate(value) {
-        return formatDateTime(deserializeDateTime(value));
+    /** An item's moment in the user's time zone; a deadline or an invoice date is a day, shown as it is. */
+    formatItemDate(item) {
+        if (item.date_kind === "date") {
+            return formatDate(deserializeDate(item.date));
+        }
+        return formatDateTime(deserializeDateTime(item.date));
     }
 
     formatDuration(seconds) {
