@@ -204,6 +204,8 @@ class TelephonyPbx(models.Model):
             if OUTAGE_PREFIX + call.key in known:
                 continue
             answer = max(call.start, call.end - timedelta(seconds=call.talk_seconds)) if call.answered else False
+            # The README's fallback dials the extension that was dialled: its user is who answered.
+            answered_by = pbx._user_with_extension(call.dialled) if call.answered else pbx.env["res.users"]
             values.append(
                 {
                     **pbx._resolve_destination(call.dialled, call.caller),
@@ -214,6 +216,7 @@ class TelephonyPbx(models.Model):
                     "called_number": call.dialled,
                     "start_date": call.start,
                     "answer_date": answer,
+                    "answered_user_id": answered_by.id,
                     "end_date": call.end,
                     "state": OUTAGE_STATES.get(call.dial_status, "missed"),
                 }

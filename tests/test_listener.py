@@ -134,6 +134,7 @@ class TestListener(SharedCursorMixin, HttpCase):
                     "caller_number": "+33612345670",
                     "called_number": "7100",
                     "user_id": self.administrator.id,
+                    "answered_user_id": self.administrator.id,
                     "start_date": datetime.fromtimestamp(start, timezone.utc).replace(tzinfo=None),
                     "end_date": datetime.fromtimestamp(end, timezone.utc).replace(tzinfo=None),
                 }
