@@ -29,7 +29,7 @@ class TelephonyConference(models.Model):
     kind = fields.Selection(
         [("room", "Permanent room"), ("meeting", "Ad-hoc meeting")],
         required=True,
-        default="room",
+        default=lambda self: "room" if self.env.su or self.env.user.has_group(MANAGER_GROUP) else "meeting",
         tracking=True,
         help="A permanent room is dialled by its extension; an ad-hoc meeting calls its participants.",
     )
@@ -152,6 +152,10 @@ class TelephonyConference(models.Model):
 
     def _inverse_administrator_access_code(self):
         for conference in self:
+            if not conference.administrator_access_code and not conference.sudo().access_code:
+                # Nothing to change (a new meeting's form sends the empty code); has_access_code already tells
+                # everyone that there is no code, so this reveals nothing.
+                continue
             if not conference._may_see_access_code():
                 raise AccessError(
                     self.env._(

@@ -79,9 +79,7 @@ class TelephonyDashboard(models.AbstractModel):
         user = self.env.user
         if not user.has_group(USER_GROUP) or not user.telephony_enabled:
             raise AccessError(
-                self.env._(
-                    "Statistics are for users who make and receive calls from Odoo (My Profile › Telephony)."
-                )
+                self.env._("Statistics are for users who make and receive calls from Odoo (My Profile › Telephony).")
             )
 
     def _tz(self):

@@ -5,7 +5,7 @@ from os import path
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.modules.module import get_module_path
-from odoo.tests import new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import TelephonyCase
 
@@ -208,3 +208,27 @@ class TestCallBackAssignee(TelephonyCase):
         self.assertIn("Feb 28", note)
         self.assertIn("America/New_York", note)
         self.assertNotIn("UTC", note)
+
+
+@tagged("post_install", "-at_install")
+class TestRoomFormRights(TelephonyCase):
+    """The room form shows a plain user what they may not change as read-only, instead of refusing the save."""
+
+    def test_a_user_sees_what_a_room_is_read_only_and_starts_meetings(self):
+        room = self.env["telephony.conference"].create(
+            {"name": "Board", "extension": "7901", "kind": "room", "company_id": self.company.id, "pbx_id": self.pbx.id}
+        )
+        room.administrator_id = self.user_anna
+        with Form(room.with_user(self.user_anna)) as form:
+            for field in ("kind", "extension", "pbx_id"):
+                with self.subTest(field=field), self.assertRaises(AssertionError):
+                    setattr(form, field, "meeting" if field == "kind" else False)
+            form.wait_for_administrator = True  # what the administrator runs stays theirs to change
+        self.assertTrue(room.wait_for_administrator)
+        with Form(self.env["telephony.conference"].with_user(self.user_anna)) as form:
+            form.name = "Anna's call"
+            self.assertEqual(form.kind, "meeting", "a plain user starts a meeting, not a room they cannot make")
+        with Form(self.env["telephony.conference"].with_user(self.manager)) as form:
+            form.name = "Sales room"
+            form.extension = "7902"
+            self.assertEqual(form.kind, "room")
