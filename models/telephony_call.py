@@ -179,7 +179,9 @@ class TelephonyCall(models.Model):
         # the thread is there for the call-back activities and notes.
         quiet = self.with_context(mail_create_nosubscribe=True, mail_create_nolog=True, tracking_disable=True)
         calls = super(TelephonyCall, quiet).create(vals_list).with_env(self.env)
-        calls.filtered(lambda call: not call.partner_id and call.contact_number_e164)._match_partner()
+        # Linking the contact is part of journaling the call: the event that created it notifies its user.
+        unmatched = calls.filtered(lambda call: not call.partner_id and call.contact_number_e164)
+        unmatched.with_context(telephony_journaling=True)._match_partner()
         calls._update_callback_pending()
         return calls
 

@@ -11,7 +11,7 @@ class TelephonyCall(models.Model):
 
     def write(self, vals):
         result = super().write(vals)
-        if "partner_id" in vals:
+        if "partner_id" in vals and not self.env.context.get("telephony_journaling"):
             # The caller card of a live call follows its contact, created or linked while it is on. Past
             # calls moving to a contact (there may be hundreds) are read again when the widget opens.
             self.filtered(lambda call: not call.end_date)._notify_user()
