@@ -247,6 +247,7 @@ class TestRealAsteriskPhones(SharedCursorMixin, HttpCase):
         self.addCleanup(self.ari.close)
         self.phones = []
         self.addCleanup(self._stop_phones)
+        self.addCleanup(self._destroy_bridges_left)
         self.addCleanup(self._hang_up_what_is_left)
         self.watcher = EventWatcher()
         self.watcher.start()
@@ -283,6 +284,14 @@ class TestRealAsteriskPhones(SharedCursorMixin, HttpCase):
         for channel in self.ari.list_channels():
             if channel["dialplan"]["app_data"].split(",")[0] == self.pbx.ari_app:
                 self.ari.hangup_if_present(channel["id"])
+
+    def _destroy_bridges_left(self):
+        """A room bridge whose last caller hung up after the listener stopped stays on the PBX: a later listener
+        of the same database would destroy it, but each test run has a database of its own."""
+        prefix = self._read(lambda: self.env["telephony.conference"]._bridge_prefix())
+        for bridge in self.ari.list_bridges():
+            if bridge["id"].startswith(prefix):
+                self.ari.destroy_bridge_if_present(bridge["id"])
 
     def _forget_outage_records(self):
         """Delete the outage records a failed test left in astdb, which a later run's listener would journal:
