@@ -112,6 +112,47 @@ class TestRealAsterisk(SharedCursorMixin, HttpCase):
         self._wait_until(lambda: self.room.state == "idle" and admin_call.end_date, message="the room emptying")
         self.assertEqual(self._read(lambda: admin_call.state), "answered")
 
+    def test_meeting_journals_one_row_per_leg_with_talk_time(self):
+        """A meeting from the Employees list: the creator and every employee are called at once, and each leg
+        is a journal row of the meeting, answered, with its talk time (issue 10, item 6)."""
+        listener = PbxListener(self.registry, self.pbx.id, standby_poll=0.2)
+        listener.start()
+        self.addCleanup(listener.join, 15)
+        self.addCleanup(listener.stop)
+        self.assertTrue(listener.active.wait(20), "the listener connected to Asterisk")
+        with self.registry.test_lock:
+            users = self.env["res.users"].with_context(no_reset_password=True)
+            users.search([("telephony_extension", "in", ["103", "104"])]).telephony_extension = False
+            employees = self.env["hr.employee"]
+            for extension in ("103", "104"):
+                user = users.create({"name": f"Employee {extension}", "login": f"e2e_{extension}"})
+                user.telephony_extension = extension
+                employees |= self.env["hr.employee"].create({"name": user.name, "user_id": user.id})
+            meetings = self.env["telephony.conference"].with_user(self.caller)
+            meeting = meetings.browse(meetings.action_start_meeting(employees.ids, name="E2E meeting")["id"])
+        participants = meeting.participant_ids
+        self._wait_until(
+            lambda: len(participants) == 3 and set(participants.mapped("state")) == {"joined"},
+            timeout=30,
+            message="everyone in the meeting",
+        )
+        time.sleep(3)
+        with self.registry.test_lock:
+            meeting.with_user(self.caller).action_end()
+        calls = self.env["telephony.call"]
+        legs = self._wait_until(
+            lambda: (
+                (legs := calls.search([("conference_id", "=", meeting.id)])) and all(legs.mapped("end_date")) and legs
+            ),
+            timeout=30,
+            message="every leg ended",
+        )
+        with self.registry.test_lock:
+            self.assertEqual(len(legs), 3, "one row per leg")
+            self.assertEqual(set(legs.mapped("state")), {"answered"})
+            self.assertTrue(all(seconds >= 2 for seconds in legs.mapped("talk_seconds")), legs.mapped("talk_seconds"))
+            self.assertEqual(set(legs.mapped("called_number")), {"101", "103", "104"})
+
 
 class Phone:
     """One sipp phone playing a scenario of tests/asterisk/ (see each file for what it does)."""
