@@ -2,7 +2,7 @@
 
 from odoo import api, models
 
-from ..pbx.conference import REJECTED_EVENT
+from ..pbx.conference import REJECTED_EVENT, is_originated
 from ..tools.ari_events import caller_number, dialled_number, event_datetime, hangup_cause
 from .telephony_call_dial import DIAL_PREFIX
 from .telephony_extension_mixin import EXTENSION_PATTERN
@@ -18,6 +18,9 @@ class TelephonyCall(models.Model):
         waiting). A peer leg is part of its conversation's row, and an invited leg of its participant's:
         neither opens a row of its own."""
         kind = (event.get("args") or [""])[0]
+        if not is_originated(event["channel"]["id"]):
+            # Only the channels Odoo originated carry its own arguments (the router hangs up the others).
+            return self._ari_open_inbound_call(pbx, event)
         if kind in ("peer", "invite"):
             return self.browse()
         if kind == "dial":

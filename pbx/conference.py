@@ -46,6 +46,14 @@ DTMF_EVENT = "TelephonyDtmf"  # user event: keys typed in Odoo for a channel, as
 PEER_SUFFIX = "-peer"
 ORIGINATED_PREFIX = "telephony-"  # ids of the channels the application originates (dial, invite)
 ORIGINATED_KINDS = ("invite", "dial")
+
+
+def is_originated(channel_id):
+    """Whether the application placed this channel itself (ids it chose): only those carry its own Stasis
+    arguments. Channels the dial plan sends in have the PBX's ids (``1733130000.42``)."""
+    return channel_id.startswith(ORIGINATED_PREFIX) or channel_id.endswith(PEER_SUFFIX)
+
+
 CALL_BRIDGE_PREFIX = "call-"
 END_EVENTS = ("StasisEnd", "ChannelDestroyed")
 RING_SECONDS = 45  # how long a phone the PBX calls for us rings before we give up
@@ -144,7 +152,7 @@ class CallRouter:
     def _start(self, channel, args):
         channel_id = channel["id"]
         number = (channel.get("caller") or {}).get("number") or ""
-        if args and args[0] in ORIGINATED_KINDS and not channel_id.startswith(ORIGINATED_PREFIX):
+        if args and args[0] in ORIGINATED_KINDS and not is_originated(channel_id):
             # Only channels the application placed itself carry "invite" or "dial": a dial plan that passes
             # what a caller dialled must not let them join a room without its code or call as someone else.
             _logger.warning("Channel %s claims to be a call Odoo placed (%r): hanging up", channel_id, args[0])

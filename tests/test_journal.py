@@ -121,6 +121,16 @@ class TestJournal(TelephonyCase):
             ],
         )
 
+    def test_a_channel_odoo_did_not_place_is_journaled_as_what_it_is(self):
+        """Stasis arguments saying "dial" on a channel Odoo did not originate (a loose dial plan passing on what a
+        caller typed) must not journal a call placed by the user whose extension they name."""
+        phone = _channel("1795347700.9", "Ring", "+33612345678", "dial", name="PJSIP/my-trunk-0000002c")
+        self.pbx._apply_ari_events([_event("StasisStart", 0, phone, args=["dial", "202", "201"])])
+        call = self._calls()
+        self.assertEqual(len(call), 1)
+        self.assertNotEqual(call.user_id, self.user_anna, "nobody's extension places a call from outside")
+        self.assertEqual(call.caller_number, "+33612345678")
+
     def test_user_calling_a_colleague_shows_their_name(self):
         forward = self.pbx._route_call("202", "201", True)
         self.assertEqual(forward.caller_id, f'"{self.user_anna.name}" <201>')
