@@ -5,14 +5,11 @@ from datetime import timedelta
 
 from odoo import fields, models
 
-from ..pbx.conference import PEER_SUFFIX, WAITING_EVENT
+from ..pbx.conference import PEER_SUFFIX, PLAYER_CHANNEL_PREFIXES, WAITING_EVENT
 from ..tools.ari_events import event_channel_id
 from .telephony_conference_participant import LIVE_STATES
 
 WEBHOOK_PREFIX = "webhook-"
-# Channels Asterisk itself puts in a bridge to play to it (music on hold for someone alone, bridge prompts):
-# nobody takes part through them.
-PLAYER_CHANNEL_PREFIXES = ("Announcer/", "Recorder/")
 OUTAGE_PREFIX = "outage-"
 OUTAGE_STATES = {"ANSWER": "answered", "BUSY": "busy", "CONGESTION": "failed", "CHANUNAVAIL": "failed"}
 

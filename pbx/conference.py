@@ -44,6 +44,9 @@ WAITING_EVENT = "TelephonyParticipantWaiting"
 REJECTED_EVENT = "TelephonyCallerRejected"  # three wrong access codes: the caller is sent away
 DTMF_EVENT = "TelephonyDtmf"  # user event: keys typed in Odoo for a channel, as if typed on its phone
 PEER_SUFFIX = "-peer"
+MUSIC_CHANNEL_PREFIX = "Announcer/"  # the channel Asterisk adds to a bridge to play its music on hold
+# Channels Asterisk itself puts in a bridge to play to it or record it: nobody takes part through them.
+PLAYER_CHANNEL_PREFIXES = (MUSIC_CHANNEL_PREFIX, "Recorder/")
 ORIGINATED_PREFIX = "telephony-"  # ids of the channels the application originates (dial, invite)
 ORIGINATED_KINDS = ("invite", "dial")
 
@@ -407,7 +410,7 @@ class CallRouter:
             state.bridge_ready = state.room.bridge_id in bridge_ids
             # Asterisk plays a bridge's music on hold through an Announcer channel it adds to the bridge.
             state.music = any(
-                (live.get(channel_id) or {}).get("name", "").startswith("Announcer/")
+                (live.get(channel_id) or {}).get("name", "").startswith(MUSIC_CHANNEL_PREFIX)
                 for channel_id in members_of.get(state.room.bridge_id, ())
             )
         for channel_id, room, number, waiting, is_administrator in members:
