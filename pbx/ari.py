@@ -65,6 +65,10 @@ class PbxRequestError(PbxError):
     """The PBX refused the request itself (HTTP 400, 422, 5xx)."""
 
 
+class PbxForbidden(PbxRequestError):
+    """The PBX may not do this (HTTP 403 with its reason): a read-only object, no writable store."""
+
+
 class AriClient:
     """REST and events of one ARI application on one Asterisk."""
 
@@ -114,6 +118,10 @@ class AriClient:
     def _error_for(self, response, method, path):
         message = _error_message(response)
         status = response.status_code
+        if status == 403 and message:
+            # ARI's own refusals carry a message ("Cannot update sorcery objects of type 'endpoint'"); a
+            # forbidden ARI user gets none.
+            return PbxForbidden(f"The PBX refused {method} {path}: {message}.")
         if status in (401, 403):
             return PbxAuthError(
                 f"The PBX at {self.base_url} refused the ARI user {self.user!r}: wrong user or password (ari.conf)."
@@ -138,6 +146,43 @@ class AriClient:
 
     def list_endpoints(self):
         return self._request("GET", "endpoints")
+
+    # ------------------------------------------------------------------
+    # Dynamic configuration (sorcery objects in a writable wizard: astdb, memory, realtime)
+    # ------------------------------------------------------------------
+
+    def put_config_object(self, config_class, object_type, object_id, fields):
+        """Create or replace one configuration object, e.g. ``res_pjsip``/``endpoint``/``201``.
+
+        ``fields`` is a mapping of attribute to value. The values may be secrets (an auth's password):
+        they are sent in the body and never appear in an error this client raises. Asterisk answers 400
+        for a field it rejects and 403 for an object it may not write (one of pjsip.conf, or no writable
+        sorcery store for the type).
+        """
+        body = {"fields": [{"attribute": name, "value": str(value)} for name, value in fields.items()]}
+        # The answer lists every field, secrets included: it is dropped, not returned.
+        self._request("PUT", self._config_path(config_class, object_type, object_id), body=body)
+
+    def get_config_object(self, config_class, object_type, object_id):
+        """The object's fields as a mapping, or None when the PBX has no such object."""
+        try:
+            fields = self._request("GET", self._config_path(config_class, object_type, object_id))
+        except PbxNotFound:
+            return None
+        return {field["attribute"]: field["value"] for field in fields or []}
+
+    def delete_config_object(self, config_class, object_type, object_id):
+        """Delete the object; one the PBX does not have is already deleted."""
+        try:
+            self._request("DELETE", self._config_path(config_class, object_type, object_id))
+        except PbxNotFound:
+            return False
+        return True
+
+    @staticmethod
+    def _config_path(config_class, object_type, object_id):
+        parts = (config_class, object_type, object_id)
+        return "asterisk/config/dynamic/" + "/".join(quote(str(part), safe="") for part in parts)
 
     def user_event(self, name, variables=None):
         """Send an application user event (ChannelUserevent without a channel) to our own application."""

@@ -20,6 +20,8 @@ ARI resources implemented (under ``/ari``; HTTP basic auth or ``api_key=user:pas
 - ``GET channels/{id}/variable`` (a plain channel variable; ``DB(...)`` and ``DB_DELETE(...)`` answer 500 as
   Asterisk's "dangerous function" guard does; on ``<id>;2``, the dialplan half of a Local channel)
 - ``GET events?app=NAME`` (WebSocket)
+- ``GET|PUT|DELETE asterisk/config/dynamic/res_pjsip/{endpoint|aor|auth}/{id}`` (ARI's dynamic configuration
+  over a writable sorcery store, as the README's ``sorcery.conf`` sets up for browser phones)
 
 Events sent: StasisStart, StasisEnd, ChannelStateChange, ChannelDtmfReceived, ChannelTalkingStarted,
 ChannelTalkingFinished, ChannelEnteredBridge, ChannelLeftBridge, ChannelHangupRequest,
@@ -27,7 +29,8 @@ ChannelDestroyed (with cause and cause_txt), ChannelUserevent, PlaybackStarted, 
 
 Simulator-only control endpoints (no Asterisk has them), under ``/_sim``, same credentials:
 ``POST _sim/calls?caller=N&dialled=N`` (an outside caller dials a number: the channel enters the
-application; while it is not active, the call goes to the outage fallback and talks ``talk`` seconds),
+application; while it is not active, the call goes to the outage fallback and talks ``talk`` seconds;
+``&endpoint=201`` makes it the PBX's phone 201 dialling by itself, channel ``PJSIP/201-…``),
 ``POST _sim/channels/{id}/dtmf?digits=12#`` (a phone's keypad),
 ``POST _sim/channels/{id}/talk?talking=1|0``, ``POST _sim/channels/{id}/hangup`` (the phone hangs up),
 ``POST _sim/drop`` (close every event WebSocket), ``POST _sim/delay?seconds=S`` (slow every ARI answer).
@@ -67,6 +70,13 @@ Where it behaves like Asterisk 22 because the addon relies on it (the Asterisk f
   ``ApplicationReplaced`` event and nothing after it, and is not closed (Asterisk 22.10.1: no refusal, no error).
 - Originating a channel id that exists answers 409 "Channel with given unique ID already exists".
 - Channels carry their ``creationtime``.
+- Dynamic configuration (seen on Asterisk 22.10.1 with res_pjsip's endpoint, aor and auth mapped to astdb):
+  ``PUT`` answers 200 with every field of the object, secrets included; a field the type does not have
+  answers 400 "Creation of object '<id>' failed field value validation"; an object of pjsip.conf (here:
+  ``static_config``) answers 403 "Cannot update sorcery objects of type '<type>'" to PUT and "Could not delete
+  object with id '<id>'" to DELETE; a missing object 404 "Object with id '<id>' not found"; an unknown class
+  or type 404 "configClass 'x' not found" / "objectType 'x' not found"; DELETE answers 204. An endpoint
+  created without ``allow`` (no codec) is stored but cannot be loaded: GET and DELETE answer 404.
 
 Where it differs from Asterisk: there is no audio and no dialplan; an endpoint's behaviour (answer after
 a delay, busy, no answer) comes from the configuration; originated calls are single channels (no Local
@@ -118,6 +128,43 @@ OUTAGE_FAMILY = "telephony_outage"
 OUTAGE_DRAIN_CONTEXT = "telephony-outage-drain"
 OUTAGE_FORGET_CONTEXT = "telephony-outage-forget"
 DANGEROUS_FUNCTIONS = ("DB(", "DB_DELETE(")
+# The PJSIP fields the simulator's dynamic configuration knows (Asterisk knows many more, and refuses others).
+PJSIP_FIELDS = {
+    "endpoint": {
+        "webrtc",
+        "context",
+        "disallow",
+        "allow",
+        "dtmf_mode",
+        "aors",
+        "auth",
+        "callerid",
+        "transport",
+        "direct_media",
+        "media_encryption",
+        "ice_support",
+        "use_avpf",
+        "rtcp_mux",
+        "dtls_auto_generate_cert",
+        "outbound_auth",
+        "language",
+        "moh_suggest",
+        "force_rport",
+        "rewrite_contact",
+        "rtp_symmetric",
+    },
+    "aor": {
+        "max_contacts",
+        "remove_existing",
+        "qualify_frequency",
+        "remove_unavailable",
+        "contact",
+        "default_expiration",
+        "minimum_expiration",
+        "maximum_expiration",
+    },
+    "auth": {"auth_type", "username", "password", "md5_cred", "realm"},
+}
 
 
 def _now():
@@ -208,6 +255,7 @@ class Simulator:
         endpoints=None,
         demo=False,
         playback_seconds=PLAYBACK_SECONDS,
+        static_config=(),
     ):
         self.host = host
         self.port = port
@@ -220,6 +268,8 @@ class Simulator:
         self.bridges = {}
         self.sockets = {}
         self.astdb = {}  # "family/key" -> value, Asterisk's internal database
+        self.config_objects = {}  # (type, id) -> fields, res_pjsip objects created over ARI
+        self.static_config = {tuple(key) for key in static_config}  # (type, id) of pjsip.conf: read-only
         self.local_halves = {}  # "<id>;2" -> the variables of the dialplan half of a Local channel
         self.delay = 0.0
         self.requests = deque(maxlen=10_000)  # (method, path, monotonic time) of recent requests, for tests
@@ -330,6 +380,9 @@ class Simulator:
             web.post("/ari/bridges/{id}/play", self.play_on_bridge),
             web.post("/ari/bridges/{id}/moh", self.start_bridge_moh),
             web.delete("/ari/bridges/{id}/moh", self.stop_bridge_moh),
+            web.get("/ari/asterisk/config/dynamic/{class}/{type}/{id}", self.get_config_object),
+            web.put("/ari/asterisk/config/dynamic/{class}/{type}/{id}", self.put_config_object),
+            web.delete("/ari/asterisk/config/dynamic/{class}/{type}/{id}", self.delete_config_object),
             web.post("/_sim/calls", self.sim_incoming_call),
             web.post("/_sim/channels/{id}/dtmf", self.sim_press),
             web.post("/_sim/channels/{id}/talk", self.sim_talk),
@@ -778,6 +831,44 @@ class Simulator:
         return web.json_response({"value": self._channel(request).variables.get(name, "")})
 
     # ------------------------------------------------------------------
+    # Dynamic configuration
+    # ------------------------------------------------------------------
+
+    def _config_key(self, request):
+        config_class, object_type = request.match_info["class"], request.match_info["type"]
+        if config_class != "res_pjsip":
+            raise AriError(404, f"configClass '{config_class}' not found")
+        if object_type not in PJSIP_FIELDS:
+            raise AriError(404, f"objectType '{object_type}' not found")
+        return object_type, request.match_info["id"]
+
+    def _config_fields(self, key):
+        if key not in self.config_objects or (key[0] == "endpoint" and "allow" not in self.config_objects[key]):
+            raise AriError(404, f"Object with id '{key[1]}' not found")
+        return [{"attribute": name, "value": value} for name, value in self.config_objects[key].items()]
+
+    async def get_config_object(self, request):
+        return web.json_response(self._config_fields(self._config_key(request)))
+
+    async def put_config_object(self, request):
+        key = self._config_key(request)
+        if key in self.static_config:
+            raise AriError(403, f"Cannot update sorcery objects of type '{key[0]}'")
+        fields = {item["attribute"]: item["value"] for item in (await _json_body(request)).get("fields") or []}
+        if set(fields) - PJSIP_FIELDS[key[0]]:
+            raise AriError(400, f"Creation of object '{key[1]}' failed field value validation")
+        self.config_objects[key] = fields
+        return web.json_response([{"attribute": name, "value": value} for name, value in fields.items()])
+
+    async def delete_config_object(self, request):
+        key = self._config_key(request)
+        if key in self.static_config:
+            raise AriError(403, f"Could not delete object with id '{key[1]}'")
+        self._config_fields(key)
+        del self.config_objects[key]
+        return web.Response(status=204)
+
+    # ------------------------------------------------------------------
     # Simulator-only controls
     # ------------------------------------------------------------------
 
@@ -785,8 +876,15 @@ class Simulator:
         dialled = request.query.get("dialled", "")
         app = request.query.get("app", "telephony")
         caller_name, caller_number = request.query.get("caller_name", ""), request.query.get("caller", "")
+        endpoint = request.query.get("endpoint", "trunk")
         channel = Channel(
-            self._new_id(), f"PJSIP/trunk-{next(self._ids):08x}", app, caller_name, caller_number, dialled, state="Ring"
+            self._new_id(),
+            f"PJSIP/{endpoint}-{next(self._ids):08x}",
+            app,
+            caller_name,
+            caller_number,
+            dialled,
+            state="Ring",
         )
         channel.args = [dialled]
         self.channels[channel.id] = channel
