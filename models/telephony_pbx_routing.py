@@ -4,6 +4,7 @@ from odoo import models
 
 from ..pbx.conference import Forward
 from ..tools.phone import to_e164
+from .telephony_extension_mixin import EXTENSION_PATTERN
 
 
 class TelephonyPbx(models.Model):
@@ -19,7 +20,9 @@ class TelephonyPbx(models.Model):
         values = {"direction": "inbound"}
         caller_user = self._user_with_extension(caller)
         if caller_user:
-            values.update(direction="internal", user_id=caller_user.id, employee_id=caller_user.employee_id.id)
+            # A user's phone dialling an outside number by itself places an outbound call.
+            direction = "internal" if EXTENSION_PATTERN.fullmatch(called or "") else "outbound"
+            values.update(direction=direction, user_id=caller_user.id, employee_id=caller_user.employee_id.id)
         incoming = self._incoming_number(called)
         if incoming:
             values["incoming_number_id"] = incoming.id
@@ -73,7 +76,7 @@ class TelephonyPbx(models.Model):
         if conference:
             return conference._router_room()
         user = self.env["res.users"].sudo().browse(destination.get("user_id"))
-        if user.telephony_extension and destination["direction"] != "internal":
+        if user.telephony_extension and destination["direction"] == "inbound":
             return Forward(self._endpoint_for(user.telephony_extension, internal=True), caller_id)
         if destination["direction"] == "internal":
             called_user = self._user_with_extension(dialled)

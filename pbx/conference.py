@@ -21,7 +21,9 @@ Channels arrive in four ways, told apart by their Stasis arguments:
   ``number`` (a room or a peer);
 - ``["peer", channel_id]``: the phone the router rang for a forwarded call, answered: it is bridged with
   the caller of ``channel_id`` (and is journaled on that caller's row, not a row of its own);
-- ``[dialled]`` (anything else): a caller the dial plan sent in; a room asks for its access code.
+- ``[dialled]`` (anything else): a caller the dial plan sent in; a room asks for its access code. A phone of
+  the PBX dialling by itself (a desk phone's keypad, a browser phone) comes this way from the PJSIP endpoint
+  named after its own number, and may call outside numbers like a call placed from Odoo.
 """
 
 import hmac
@@ -170,9 +172,11 @@ class CallRouter:
             self.callers[channel_id] = caller
             self._admit(caller)
             return
-        outbound = bool(args) and args[0] == "dial" and len(args) >= 2
-        dialled = args[1] if outbound else (args[0] if args else "")
-        if outbound and len(args) >= 3:
+        placed_from_odoo = bool(args) and args[0] == "dial" and len(args) >= 2
+        dialled = args[1] if placed_from_odoo else (args[0] if args else "")
+        # A phone of the PBX (a desk phone, a browser) dialling by itself places a call just as Odoo does.
+        outbound = placed_from_odoo or from_own_phone(channel)
+        if placed_from_odoo and len(args) >= 3:
             number = args[2]  # the placing user's own extension: their phone shows the dialled number
         destination = self.route(dialled, number, outbound)
         if isinstance(destination, Room):
@@ -183,7 +187,7 @@ class CallRouter:
         elif isinstance(destination, Forward):
             self.callers[channel_id] = Caller(channel_id, number=number, state="forwarding")
             name = (channel.get("caller") or {}).get("name") or ""
-            if not outbound:
+            if not placed_from_odoo:
                 destination = _with_caller_name(destination, name, number)
             self._forward(channel_id, destination)
         else:
@@ -528,6 +532,14 @@ class CallRouter:
         self.client.add_channel(bridge_id, caller.channel_id)
         self.client.add_channel(bridge_id, peer.channel_id)
         caller.state = peer.state = "bridged"
+
+
+def from_own_phone(channel):
+    """Whether the channel comes from the PJSIP endpoint named after its caller's number
+    (``PJSIP/201-0000002a`` calling as 201): a phone of the PBX calling, not a trunk presenting a number."""
+    number = (channel.get("caller") or {}).get("number") or ""
+    technology, _, resource = (channel.get("name") or "").partition("/")
+    return bool(number) and technology == "PJSIP" and resource.rsplit("-", 1)[0] == number
 
 
 def _with_caller_name(destination, name, number):

@@ -92,6 +92,23 @@ class TestJournalThroughTheListener(SharedCursorMixin, HttpCase):
             peer = self.simulator.channels[f"{call.pbx_unique_id}-peer"]
         self.assertEqual(peer.caller, {"name": "Sam", "number": "7202"})
 
+    def test_a_phone_dialling_out_by_itself_is_an_outbound_call_of_its_user(self):
+        # A browser phone calls the PBX itself (no originate from Odoo): its endpoint is named after its number.
+        rita = self.users["7201"]
+        channel_id = self._sim("calls", dialled="+33612345670", caller="7201", endpoint="7201")["id"]
+        self._wait_until(lambda: self._calls().state == "answered", message="the outside number answering")
+        with self.registry.test_lock:
+            self.assertRecordValues(
+                self._calls(), [{"direction": "outbound", "user_id": rita.id, "called_number": "+33612345670"}]
+            )
+            peer = self.simulator.channels[f"{channel_id}-peer"]
+        self.assertEqual(peer.name.split("-")[0], "Local/+33612345670@from")
+
+    def test_an_outside_caller_presenting_an_extension_gets_no_trunk(self):
+        channel_id = self._sim("calls", dialled="+33612345670", caller="7201")["id"]
+        self._wait_until(lambda: channel_id not in self.simulator.channels, message="the caller hung up")
+        self.assertNotIn(f"{channel_id}-peer", self.simulator.originated, "nobody was dialled for them")
+
     def test_caller_with_three_wrong_codes_is_rejected_not_answered(self):
         channel_id = self._sim("calls", dialled="7851", caller="+33612345679")["id"]
         self._wait_until(lambda: self._calls(), message="the call in the journal")
