@@ -3,6 +3,7 @@ from . import telephony_dashboard
 from . import telephony_pbx
 from . import telephony_pbx_routing
 from . import telephony_pbx_events
+from . import telephony_pbx_softphone
 from . import telephony_conference
 from . import telephony_conference_participant
 from . import telephony_conference_rights
@@ -15,6 +16,7 @@ from . import telephony_call_followup
 from . import telephony_call_demo
 from . import telephony_call_display
 from . import res_users
+from . import res_users_softphone
 from . import hr_employee
 from . import res_partner
 from . import telephony_timeline

@@ -9,6 +9,7 @@ TELEPHONY_SELF_WRITEABLE_FIELDS = [
     "telephony_outgoing_action",
     "telephony_unknown_action",
     "telephony_report_form",
+    "telephony_phone",
 ]
 TELEPHONY_SETTINGS_FIELDS = [*TELEPHONY_SELF_WRITEABLE_FIELDS, "telephony_extension"]
 

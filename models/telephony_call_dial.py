@@ -26,29 +26,7 @@ class TelephonyCall(models.Model):
         which the user types on the phone or in the widget (see :meth:`action_send_dtmf`).
         """
         user = self.env.user
-        if not user.has_group(USER_GROUP):
-            raise AccessError(self.env._("Only telephony users place calls from Odoo."))
-        if not user.telephony_enabled:
-            raise UserError(
-                self.env._("Calling from Odoo is turned off for you: turn it on in My Profile › Telephony.")
-            )
-        if not user.telephony_extension:
-            raise UserError(self.env._("You have no extension yet: ask a telephony manager to give you one."))
-        number = (number or "").strip()
-        pbx = self.env["telephony.pbx"]._default_pbx()
-        if not pbx:
-            raise UserError(self.env._("No PBX is configured for %(company)s.", company=self.env.company.name))
-        internal = bool(EXTENSION_PATTERN.fullmatch(number))
-        if not internal:
-            # What the PBX gets is the number as phonenumbers read it, never what was typed: a comma typed
-            # after a valid number would otherwise become one more argument of the call on the PBX.
-            typed, number = number, to_e164(number, self.env.company.country_id.code)
-            if not number:
-                raise UserError(
-                    self.env._("%(number)s is neither an internal extension nor a valid phone number.", number=typed)
-                    if typed
-                    else self.env._("Type a number to call.")
-                )
+        pbx, number, internal = self._telephony_dial_target(number)
         channel_id = f"{DIAL_PREFIX}{uuid.uuid4().hex}"
         destination = pbx._resolve_destination(number, user.telephony_extension)
         call = self.sudo().create(
@@ -74,6 +52,41 @@ class TelephonyCall(models.Model):
             )
         )
         return call._telephony_payload()
+
+    @api.model
+    def telephony_softphone_target(self, number):
+        """What the current user's browser phone dials for ``number``: the same checks and the same number
+        the PBX gets when Odoo places the call. The PBX journals the call when the browser's call reaches it."""
+        return {"target": self._telephony_dial_target(number)[1]}
+
+    @api.model
+    def _telephony_dial_target(self, number):
+        """``(pbx, number, internal)`` for a call the current user places, or an error that says why not."""
+        user = self.env.user
+        if not user.has_group(USER_GROUP):
+            raise AccessError(self.env._("Only telephony users place calls from Odoo."))
+        if not user.telephony_enabled:
+            raise UserError(
+                self.env._("Calling from Odoo is turned off for you: turn it on in My Profile › Telephony.")
+            )
+        if not user.telephony_extension:
+            raise UserError(self.env._("You have no extension yet: ask a telephony manager to give you one."))
+        number = (number or "").strip()
+        pbx = self.env["telephony.pbx"]._default_pbx()
+        if not pbx:
+            raise UserError(self.env._("No PBX is configured for %(company)s.", company=self.env.company.name))
+        internal = bool(EXTENSION_PATTERN.fullmatch(number))
+        if not internal:
+            # What the PBX gets is the number as phonenumbers read it, never what was typed: a comma typed
+            # after a valid number would otherwise become one more argument of the call on the PBX.
+            typed, number = number, to_e164(number, self.env.company.country_id.code)
+            if not number:
+                raise UserError(
+                    self.env._("%(number)s is neither an internal extension nor a valid phone number.", number=typed)
+                    if typed
+                    else self.env._("Type a number to call.")
+                )
+        return pbx, number, internal
 
     def action_send_dtmf(self, digits):
         """Keys typed on the widget's dialpad during my call reach the PBX as if typed on my phone."""
