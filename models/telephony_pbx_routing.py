@@ -44,7 +44,8 @@ class TelephonyPbx(models.Model):
             values["conference_id"] = room.id
             return values
         called_user = self._user_with_extension(called)
-        if called_user:
+        if called_user and not caller_user:
+            # A call between two users is the caller's (as when placed from Odoo); the callee answers it.
             values.update(user_id=called_user.id, employee_id=called_user.employee_id.id)
         return values
 

@@ -65,6 +65,23 @@ EOF
 ODOO_CMD=("$PYTHON" -c 'import sys, odoo.cli; sys.argv[0] = "odoo"; odoo.cli.main()')
 odoo_cli() { "${ODOO_CMD[@]}" "$@"; }
 
+# The browser libraries of package.json (the softphone's SIP stack), installed with npm ci when the lock file
+# is newer than what static/lib holds. Without npm the widget keeps desk phones and says why.
+ensure_browser_libraries() {
+    local installed="$REPO_ROOT/static/lib/sip.js/index.js"
+    [ -f "$REPO_ROOT/package-lock.json" ] || return 0
+    if [ -f "$installed" ] && [ "$installed" -nt "$REPO_ROOT/package-lock.json" ]; then
+        return 0
+    fi
+    if ! command -v npm >/dev/null 2>&1; then
+        say "npm is missing: the browser phone's SIP library is not installed (the widget keeps desk phones)."
+        return 0
+    fi
+    say "Installing the browser libraries (npm ci)..."
+    (cd "$REPO_ROOT" && npm ci --no-audit --no-fund --loglevel=error) >"$LOG_DIR/npm-ci.log" 2>&1 \
+        || die "npm ci failed; see $LOG_DIR/npm-ci.log."
+}
+
 # Installs the requirements of FILE (and what it includes with -r) that are missing or too old.
 ensure_requirements() {
     local file="$1" missing

@@ -104,6 +104,15 @@ class TestJournalThroughTheListener(SharedCursorMixin, HttpCase):
             peer = self.simulator.channels[f"{channel_id}-peer"]
         self.assertEqual(peer.name.split("-")[0], "Local/+33612345670@from")
 
+    def test_a_phone_calling_a_colleague_by_itself_is_the_callers_call(self):
+        rita, sam = self.users["7201"], self.users["7202"]
+        self._sim("calls", dialled="7201", caller="7202", endpoint="7202")
+        self._wait_until(lambda: self._calls().state == "answered", message="Rita answering")
+        with self.registry.test_lock:
+            self.assertRecordValues(
+                self._calls(), [{"direction": "internal", "user_id": sam.id, "answered_user_id": rita.id}]
+            )
+
     def test_an_outside_caller_presenting_an_extension_gets_no_trunk(self):
         channel_id = self._sim("calls", dialled="+33612345670", caller="7201")["id"]
         self._wait_until(lambda: channel_id not in self.simulator.channels, message="the caller hung up")

@@ -22,6 +22,10 @@ function mockTelephony(values = {}) {
         conferences: [],
         ...values,
     });
+    mockService("telephony_softphone", () => ({
+        state: reactive({ mode: "desk", status: "off", reason: "", incoming: null, inCall: false, muted: false }),
+        hasCall: false,
+    }));
     mockService("telephony", () => ({
         state,
         load: async () => {},

@@ -23,8 +23,8 @@ function markActed(callId) {
  * ("telephony/call" notifications sent by the PBX listener).
  */
 export const telephonyService = {
-    dependencies: ["action", "bus_service", "orm", "notification"],
-    start(env, { action, bus_service: bus, orm, notification }) {
+    dependencies: ["action", "bus_service", "orm", "notification", "telephony_softphone"],
+    start(env, { action, bus_service: bus, orm, notification, telephony_softphone: softphone }) {
         const state = reactive({
             loaded: false,
             allowed: false,
@@ -61,6 +61,9 @@ export const telephonyService = {
         }
 
         async function dial(number) {
+            if (softphone.state.mode === "browser") {
+                return dialFromBrowser(number);
+            }
             try {
                 state.call = await orm.call("telephony.call", "action_dial", [number]);
             } catch (error) {
@@ -68,6 +71,18 @@ export const telephonyService = {
                 return false;
             }
             showCallerCard(state.call);
+            return true;
+        }
+
+        /** The browser calls the PBX itself; the call shows (with its card) once the PBX journals it. */
+        async function dialFromBrowser(number) {
+            try {
+                const { target } = await orm.call("telephony.call", "telephony_softphone_target", [number]);
+                await softphone.call(target);
+            } catch (error) {
+                showError(error);
+                return false;
+            }
             return true;
         }
 
@@ -148,6 +163,9 @@ export const telephonyService = {
         }
 
         async function sendDtmf(digits) {
+            if (softphone.hasCall && softphone.sendDtmf(digits)) {
+                return;
+            }
             if (!state.call || !isLive(state.call)) {
                 return;
             }
@@ -159,6 +177,10 @@ export const telephonyService = {
         }
 
         async function hangUp() {
+            if (softphone.hasCall) {
+                softphone.hangUp();
+                return;
+            }
             if (!state.call) {
                 return;
             }

@@ -17,6 +17,8 @@ export class VoipSystray extends Component {
 
     setup() {
         this.telephony = useService("telephony");
+        this.softphone = useState(useService("telephony_softphone").state);
+        this.softphoneService = useService("telephony_softphone");
         this.action = useService("action");
         this.orm = useService("orm");
         this.state = useState(this.telephony.state);
@@ -25,6 +27,11 @@ export class VoipSystray extends Component {
         this.keys = KEYS;
         const timer = setInterval(() => this.tick(), 1000);
         onWillUnmount(() => clearInterval(timer));
+        // A call answered in the browser's popup shows in the panel, with its controls.
+        useEffect(
+            (inCall) => inCall && this.dropdown.open(),
+            () => [this.softphone.inCall]
+        );
         // A call ringing me opens the panel on its card; cards shown before this widget mounted do not.
         let cardsSeen = this.state.cardCount || 0;
         useEffect(
@@ -48,7 +55,8 @@ export class VoipSystray extends Component {
      * is asked again), then it is answered.
      */
     get showsAccessCodeHint() {
-        return this.isLive && this.call.access_code_required && this.call.state === "ringing";
+        const call = this.call;
+        return Boolean(call && this.telephony.isLive(call) && call.access_code_required && call.state === "ringing");
     }
 
     get cardPartner() {
@@ -94,12 +102,32 @@ export class VoipSystray extends Component {
     }
 
     get isLive() {
-        return Boolean(this.call && this.telephony.isLive(this.call));
+        return this.softphone.inCall || Boolean(this.call && this.telephony.isLive(this.call));
+    }
+
+    /** The browser phone's connection, for the line at the top of the panel. */
+    get softphoneStatus() {
+        const labels = {
+            connecting: _t("Browser phone: connecting…"),
+            registered: _t("Browser phone: ready"),
+            offline: _t("Browser phone: offline"),
+            refused: _t("Browser phone: refused by the PBX"),
+        };
+        return labels[this.softphone.status] || "";
+    }
+
+    get muteLabel() {
+        return this.softphone.muted ? _t("Unmute my microphone") : _t("Mute my microphone");
+    }
+
+    toggleMute() {
+        this.softphoneService.setMuted(!this.softphone.muted);
     }
 
     get callStatus() {
-        if (!this.call) {
-            return "";
+        if (!this.call || (this.softphone.inCall && !this.telephony.isLive(this.call))) {
+            // The browser's call has not reached the journal yet.
+            return this.softphone.inCall ? _t("Calling…") : "";
         }
         if (this.call.end_date) {
             const labels = {
