@@ -12,6 +12,7 @@ from . import telephony_call_dial
 from . import telephony_call_events
 from . import telephony_call_widget
 from . import telephony_call_followup
+from . import telephony_call_chatter
 from . import telephony_call_demo
 from . import telephony_call_display
 from . import res_users

@@ -25,3 +25,4 @@ from . import test_dashboard_ui
 from . import test_journal
 from . import test_journal_listener
 from . import test_attack_rights
+from . import test_click_to_dial
