@@ -21,4 +21,5 @@ from . import res_partner
 from . import telephony_timeline
 from . import res_company
 from . import res_config_settings
+from . import mail_activity
 from . import ir_ui_menu

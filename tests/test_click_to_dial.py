@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from odoo import fields
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .common import TelephonyCase
@@ -130,3 +131,79 @@ class TestCallInContactChatter(TelephonyCase):
         )
         self.assertEqual(call.partner_id, self.client)
         self.assertEqual(self._notes(self.client).date, ended)
+
+
+@tagged("post_install", "-at_install")
+class TestActivityCallButton(TelephonyCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.telephony_followup_hours = 2
+        cls.client = cls.env["res.partner"].create(
+            {
+                "name": "Call Back Client",
+                "phone": "01 42 68 53 00",
+                "mobile": "06 55 50 00 09",
+                "country_id": cls.env.ref("base.fr").id,
+                "company_id": cls.company.id,
+            }
+        )
+        cls.call_type = cls.env.ref("mail.mail_activity_data_call")
+
+    def _missed(self, key, caller, user):
+        start = fields.Datetime.now() - timedelta(hours=3)
+        return self._new_call(key, user, caller_number=caller, state="missed", start_date=start, end_date=start)
+
+    def _activity(self, record, user, activity_type=None):
+        return record.activity_schedule(
+            activity_type_id=(activity_type or self.call_type).id, summary="Call them", user_id=user.id
+        )
+
+    def test_a_call_back_dials_the_number_that_called(self):
+        missed = self._missed("cb-1", "+33 6 55 50 00 09", self.user_anna)
+        self.env["telephony.call"]._cron_schedule_callbacks()
+        activity = self.client.activity_ids
+        self.assertRecordValues(
+            activity,
+            [
+                {
+                    "activity_type_id": self.env.ref("telephony.mail_activity_type_call_back").id,
+                    "user_id": self.user_anna.id,
+                }
+            ],
+        )
+        self.assertEqual(activity.telephony_call_id, missed)
+        self.assertEqual(activity.with_user(self.user_anna).telephony_number_to_call(), "+33655500009")
+        self.assertTrue(activity.exists(), "calling does not mark it done")
+
+    def test_a_phone_call_activity_on_a_contact_dials_their_phone(self):
+        activity = self._activity(self.client, self.user_anna)
+        self.assertEqual(activity.with_user(self.user_anna).telephony_number_to_call(), "+33142685300")
+        self.client.phone = False
+        self.assertEqual(activity.with_user(self.user_anna).telephony_number_to_call(), "+33655500009")
+        self.client.mobile = False
+        with self.assertRaisesRegex(UserError, "Call Back Client has no phone number to call"):
+            activity.with_user(self.user_anna).telephony_number_to_call()
+
+    def test_an_activity_on_a_call_dials_its_other_party_for_who_may_read_the_call(self):
+        call = self._missed("cb-2", "+33 6 55 50 00 10", self.user_boris)
+        for user in (self.user_boris, self.manager):
+            activity = self._activity(call, user)
+            self.assertEqual(activity.with_user(user).telephony_number_to_call(), "+33655500010", user.name)
+        # Assigned to Anna, who may not read the call that rang Boris: no number.
+        activity = self._activity(call, self.user_anna)
+        with self.assertRaises(AccessError):
+            activity.with_user(self.user_anna).telephony_number_to_call()
+
+    def test_a_record_of_another_company_is_refused(self):
+        stranger = self.env["res.partner"].create(
+            {"name": "Other Company Client", "phone": "+32 2 290 34 90", "company_id": self.other_company.id}
+        )
+        activity = self._activity(stranger, self.user_anna)
+        with self.assertRaises(AccessError):
+            activity.with_user(self.user_anna).telephony_number_to_call()
+
+    def test_only_telephony_users_ask_for_the_number(self):
+        activity = self._activity(self.client, self.plain_user)
+        with self.assertRaisesRegex(AccessError, "Only telephony users place calls from Odoo"):
+            activity.with_user(self.plain_user).telephony_number_to_call()
