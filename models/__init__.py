@@ -13,6 +13,7 @@ from . import telephony_call_dial
 from . import telephony_call_events
 from . import telephony_call_widget
 from . import telephony_call_followup
+from . import telephony_call_chatter
 from . import telephony_call_demo
 from . import telephony_call_display
 from . import res_users
@@ -22,4 +23,5 @@ from . import res_partner
 from . import telephony_timeline
 from . import res_company
 from . import res_config_settings
+from . import mail_activity
 from . import ir_ui_menu

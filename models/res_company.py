@@ -21,6 +21,13 @@ class ResCompany(models.Model):
         help="Who calls missed callers back, in turn. Empty: the user the missed call rang.",
     )
 
+    telephony_log_calls_on_contact = fields.Boolean(
+        string="Calls in the Contact's Chatter",
+        default=True,
+        help="Every call with a contact is logged in the contact's chatter when it ends: direction, how it ended, "
+        "talk or ring time and who took it. A note for colleagues, never an e-mail.",
+    )
+
     telephony_conference_caller_number = fields.Char(
         string="Conference Caller Number",
         help="The number people called into a meeting see. Rooms show their own extension. "

@@ -6,6 +6,7 @@ class ResConfigSettings(models.TransientModel):
 
     telephony_followup_hours = fields.Integer(related="company_id.telephony_followup_hours", readonly=False)
     telephony_followup_user_ids = fields.Many2many(related="company_id.telephony_followup_user_ids", readonly=False)
+    telephony_log_calls_on_contact = fields.Boolean(related="company_id.telephony_log_calls_on_contact", readonly=False)
     telephony_conference_caller_number = fields.Char(
         related="company_id.telephony_conference_caller_number", readonly=False
     )

@@ -2,7 +2,8 @@
 
 The jobs around it live beside it: event application (telephony_call_events.py), click-to-dial
 (telephony_call_dial.py), the widget's questions (telephony_call_widget.py), the call-back cron
-(telephony_call_followup.py) and demo data (telephony_call_demo.py).
+(telephony_call_followup.py), the note in the contact's chatter (telephony_call_chatter.py) and demo
+data (telephony_call_demo.py).
 """
 
 from odoo import api, fields, models

@@ -80,4 +80,5 @@ class TelephonyCall(models.Model):
                 time_zone=time_zone,
             ),
             user_id=user.id,
+            telephony_call_id=self.id,
         )

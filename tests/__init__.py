@@ -26,3 +26,5 @@ from . import test_journal
 from . import test_journal_listener
 from . import test_attack_rights
 from . import test_softphone
+from . import test_click_to_dial
+from . import test_click_to_dial_ui

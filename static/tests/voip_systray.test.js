@@ -1,6 +1,6 @@
 import { defineMailModels } from "@mail/../tests/mail_test_helpers";
 import { describe, expect, test } from "@odoo/hoot";
-import { click, edit, press, queryAllTexts, queryOne } from "@odoo/hoot-dom";
+import { click, edit, press, queryAllTexts, queryOne, waitFor } from "@odoo/hoot-dom";
 import { advanceTime, animationFrame } from "@odoo/hoot-mock";
 import { reactive } from "@odoo/owl";
 import { mockService, mountWithCleanup, onRpc } from "@web/../tests/web_test_helpers";
@@ -255,4 +255,16 @@ test("recent calls show who and when, and a click calls back", async () => {
     await click(".o-telephony-RecentCall:first");
     await animationFrame();
     expect(calls).toEqual([["dial", "+33 1 84 88 00 00"]]);
+});
+
+test("a call placed from a page (a phone field, an activity) opens the widget on it", async () => {
+    const { state } = mockTelephony({
+        panelRequests: 0,
+        call: { id: 5, state: "ringing", called_number: "+33612345678", contact_name: "Azure", end_date: false },
+    });
+    await mountWithCleanup(VoipSystray);
+    expect(".o-telephony-Voip").toHaveCount(0);
+    state.panelRequests++;
+    await waitFor(".o-telephony-CallStatus");
+    expect(".o-telephony-CallStatus").toHaveText("Calling Azure…");
 });

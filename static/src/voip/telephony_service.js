@@ -37,6 +37,8 @@ export const telephonyService = {
             conferences: [],
             card: null,
             cardCount: 0,
+            // Asked by pages that place a call (a phone field, an activity): the widget opens on it.
+            panelRequests: 0,
         });
         // Every change of my calls, for the screens that show them (the timeline).
         const callUpdates = new EventBus();
@@ -124,6 +126,10 @@ export const telephonyService = {
             } catch (error) {
                 showError(error);
             }
+        }
+
+        function openPanel() {
+            state.panelRequests++;
         }
 
         function openContact(partnerId) {
@@ -275,6 +281,7 @@ export const telephonyService = {
             dismissConference,
             showCallerCard,
             refreshCard,
+            openPanel,
             openContact,
             openTimeline,
             newContact,

@@ -43,6 +43,16 @@ export class VoipSystray extends Component {
             },
             () => [this.state.cardCount]
         );
+        let panelRequestsSeen = this.state.panelRequests || 0;
+        useEffect(
+            (panelRequests) => {
+                if (panelRequests > panelRequestsSeen) {
+                    this.dropdown.open();
+                }
+                panelRequestsSeen = panelRequests;
+            },
+            () => [this.state.panelRequests]
+        );
     }
 
     get card() {
