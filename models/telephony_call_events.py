@@ -71,8 +71,8 @@ class TelephonyCall(models.Model):
     def _ari_apply(self, event, peer=False):
         """Apply one ARI event about this call's channel (or the peer the PBX rang for it).
 
-        A call a user places from Odoo first rings the user's own phone: it is answered when the
-        other side answers, not when the user picks up. The peer leg (the phone the PBX rang for the
+        A call a user places (from Odoo, which first rings the user's own phone, or from their phone itself)
+        is answered when the other side answers, not when the user's leg picks up. The peer leg (the phone the PBX rang for the
         call) names who answered. A caller sent away for wrong access codes was never answered.
         """
         self.ensure_one()
@@ -83,7 +83,11 @@ class TelephonyCall(models.Model):
                 return False
             self.write({"state": "rejected", "answer_date": False})
             return True
-        own_leg_of_placed_call = not peer and self.pbx_unique_id.startswith(DIAL_PREFIX)
+        # A user's own leg (their phone Odoo rang, or their phone or browser that called by itself) picking up
+        # is not the call being answered: a room asking for its code, or the other side ringing, is not.
+        own_leg_of_placed_call = not peer and (
+            self.pbx_unique_id.startswith(DIAL_PREFIX) or self.direction in ("internal", "outbound")
+        )
         picked_up = (kind == "ChannelStateChange" and event["channel"].get("state") == "Up") or (
             peer and kind == "StasisStart"
         )

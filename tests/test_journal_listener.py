@@ -113,6 +113,17 @@ class TestJournalThroughTheListener(SharedCursorMixin, HttpCase):
                 self._calls(), [{"direction": "internal", "user_id": sam.id, "answered_user_id": rita.id}]
             )
 
+    def test_a_phone_calling_a_room_by_itself_rings_until_its_code_lets_it_in(self):
+        sam = self.users["7202"]
+        channel_id = self._sim("calls", dialled="7851", caller="7202", endpoint="7202")["id"]
+        self._wait_until(lambda: self.simulator.channels[channel_id].state == "Up", message="the receptionist")
+        with self.registry.test_lock:
+            self.assertRecordValues(
+                self._calls(), [{"user_id": sam.id, "state": "ringing", "conference_id": self.room.id}]
+            )
+        self._sim(f"channels/{channel_id}/dtmf", digits="2468#")
+        self._wait_until(lambda: self._calls().state == "answered", message="the code letting Sam in")
+
     def test_an_outside_caller_presenting_an_extension_gets_no_trunk(self):
         channel_id = self._sim("calls", dialled="+33612345670", caller="7201")["id"]
         self._wait_until(lambda: channel_id not in self.simulator.channels, message="the caller hung up")
