@@ -49,6 +49,8 @@ class TelephonyPbx(models.Model):
                 opened = pbx.env["telephony.call"]._ari_open_call(pbx, event)
                 if opened:
                     calls[channel_id] = opened
+                    # The call rings its user now: their widget shows it (and its caller card) at once.
+                    changed_calls |= opened
             if event["type"] == WAITING_EVENT and channel_id not in participants:
                 conference = pbx.env["telephony.conference"].browse(event["room_key"]).exists()
                 if conference:

@@ -92,6 +92,20 @@ class TestJournalThroughTheListener(SharedCursorMixin, HttpCase):
             peer = self.simulator.channels[f"{call.pbx_unique_id}-peer"]
         self.assertEqual(peer.caller, {"name": "Sam", "number": "7202"})
 
+    def test_a_call_ringing_a_user_reaches_their_widget_while_it_rings(self):
+        rita = self.users["7201"]
+        self.simulator.endpoints["7201"] = {"no_answer": True}
+        self._sim("calls", dialled="7201", caller="+33612345671")
+        self._wait_until(lambda: self._calls(), message="the call in the journal")
+
+        def pushed_ringing():
+            messages = self.env["bus.bus"].sudo().search([("channel", "like", f'"res.partner",{rita.partner_id.id}]')])
+            payloads = [json.loads(message.message) for message in messages]
+            return [p for p in payloads if p["type"] == "telephony/call" and p["payload"]["state"] == "ringing"]
+
+        pushed = self._wait_until(pushed_ringing, message="the ringing call pushed to Rita")
+        self.assertEqual(pushed[0]["payload"]["caller_number"], "+33612345671")
+
     def test_a_phone_dialling_out_by_itself_is_an_outbound_call_of_its_user(self):
         # A browser phone calls the PBX itself (no originate from Odoo): its endpoint is named after its number.
         rita = self.users["7201"]
