@@ -144,7 +144,12 @@ function fakeSipLibrary() {
                 return;
             }
             this.userAgent.registrations++;
-            this.stateChange.emit(RegistererState.Registered);
+            // Like SIP.js: a registerer registered before a lost connection stays so, and says nothing.
+            if (this.state !== RegistererState.Registered) {
+                this.state = RegistererState.Registered;
+                this.stateChange.emit(this.state);
+            }
+            requestDelegate.onAccept({ message: { statusCode: 200 } });
         }
         async unregister() {}
     }

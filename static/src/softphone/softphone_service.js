@@ -103,18 +103,20 @@ export const softphoneService = {
                 delegate: { onDisconnect, onInvite },
             });
             registerer = new SIP.Registerer(userAgent, { expires: REGISTRATION_SECONDS });
-            registerer.stateChange.addListener((registration) => {
-                if (registration === SIP.RegistererState.Registered) {
-                    failures = 0;
-                    Object.assign(state, { status: "registered", reason: "" });
-                }
-            });
             userAgent.start().then(register, offline);
         }
 
+        /**
+         * Each accepted REGISTER means ready: after a lost connection the registerer still says "Registered"
+         * (seen with SIP.js 0.21.2 and an Asterisk restart), so its state changes cannot tell.
+         */
         function register() {
             return registerer.register({
                 requestDelegate: {
+                    onAccept() {
+                        failures = 0;
+                        Object.assign(state, { status: "registered", reason: "" });
+                    },
                     onReject(response) {
                         const { statusCode, reasonPhrase } = response.message;
                         Object.assign(state, {
