@@ -146,7 +146,8 @@ def watch(driver, *selectors):
     driver.execute_script(
         "window.__seen = {}; const selectors = [...arguments];"
         "new MutationObserver((_, observer) => { for (const selector of selectors) {"
-        " if (!window.__seen[selector] && document.querySelector(selector)) { window.__seen[selector] = Date.now() / 1000; } }"
+        " if (!window.__seen[selector] && document.querySelector(selector)) {"
+        " window.__seen[selector] = Date.now() / 1000; } }"
         " if (Object.keys(window.__seen).length === selectors.length) { observer.disconnect(); } })"
         ".observe(document.body, { childList: true, subtree: true });",
         *selectors,

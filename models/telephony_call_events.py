@@ -72,8 +72,8 @@ class TelephonyCall(models.Model):
         """Apply one ARI event about this call's channel (or the peer the PBX rang for it).
 
         A call a user places (from Odoo, which first rings the user's own phone, or from their phone itself)
-        is answered when the other side answers, not when the user's leg picks up. The peer leg (the phone the PBX rang for the
-        call) names who answered. A caller sent away for wrong access codes was never answered.
+        is answered when the other side answers, not when the user's leg picks up. The peer leg (the phone the
+        PBX rang for the call) names who answered. A caller sent away for wrong access codes was never answered.
         """
         self.ensure_one()
         kind = event.get("type")
