@@ -25,3 +25,5 @@ from . import test_dashboard_ui
 from . import test_journal
 from . import test_journal_listener
 from . import test_attack_rights
+from . import test_call_transfer
+from . import test_transfer_listener

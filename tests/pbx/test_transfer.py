@@ -76,7 +76,9 @@ class Routed:
         self.client.user_event(name, {key: str(value) for key, value in fields.items()})
 
     def transfer(self, call, user_leg, mode, target="", consult=""):
-        self.send(TRANSFER_EVENT, channel=user_leg, call=call, mode=mode, target=target, extension="101", consult=consult)
+        self.send(
+            TRANSFER_EVENT, channel=user_leg, call=call, mode=mode, target=target, extension="101", consult=consult
+        )
 
     def channel(self, channel_id):
         return self.pbx.simulator.channels.get(channel_id)
