@@ -1,0 +1,128 @@
+import { Component, useState } from "@odoo/owl";
+import { _t } from "@web/core/l10n/translation";
+import { useService } from "@web/core/utils/hooks";
+import { TelephonyNumberInput } from "../number_input/number_input";
+
+/** Whom a call was (or is being) transferred to, as people read it. */
+function transferTarget(call) {
+    return call.transfer_name || call.transfer_number;
+}
+
+/**
+ * What the status line says of a call the user handed over by a transfer (it goes on without them),
+ * or "" for any other call.
+ */
+export function handedOverStatus(call, userId) {
+    if (!call || call.transferred_by_id !== userId) {
+        return "";
+    }
+    if (call.transfer_state === "ringing" && !call.end_date) {
+        return _t("Transferring to %(target)s…", { target: transferTarget(call) });
+    }
+    if (call.transfer_state === "answered") {
+        return _t("Transferred to %(target)s", { target: transferTarget(call) });
+    }
+    return "";
+}
+
+/**
+ * Hold, resume and transfer the current call, for desk phones as for any phone: the PBX does it (see
+ * telephony.call's action_hold and action_transfer). Transfer opens a small form: "Transfer" hands the call
+ * over at once, "Consult" calls the target first while the other party waits on hold, then "Complete" or
+ * "Cancel".
+ */
+export class CallControls extends Component {
+    static components = { TelephonyNumberInput };
+    static props = { call: Object };
+    static template = "telephony.CallControls";
+
+    setup() {
+        this.telephony = useService("telephony");
+        this.ui = useState({ open: false, target: "", busy: false });
+    }
+
+    get call() {
+        return this.props.call;
+    }
+
+    /** A two-party call I am on, connected: what hold and transfer are for. */
+    get connected() {
+        const call = this.call;
+        return call.state === "answered" && !call.conference_id && this.telephony.isLive(call);
+    }
+
+    get consulting() {
+        return this.call.transfer_state === "consulting";
+    }
+
+    get consultAnswered() {
+        const consult = this.call.consult;
+        return Boolean(consult && consult.state === "answered" && !consult.end_date);
+    }
+
+    get note() {
+        const call = this.call;
+        const target = transferTarget(call);
+        if (this.consulting) {
+            return this.consultAnswered
+                ? _t("Talking to %(target)s: %(name)s is on hold.", { target, name: this.otherName })
+                : _t("Calling %(target)s… %(name)s is on hold.", { target, name: this.otherName });
+        }
+        if (call.transfer_state === "failed") {
+            return _t("The transfer to %(target)s failed: your phone rings to take the call back.", { target });
+        }
+        if (call.transfer_state === "returned") {
+            return _t("The transfer to %(target)s failed: you took the call back.", { target });
+        }
+        if (call.transfer_state === "answered" && call.transferred_by_name) {
+            return _t("Transferred by %(name)s", { name: call.transferred_by_name });
+        }
+        return "";
+    }
+
+    get otherName() {
+        return this.call.contact_name || this.call.number_display || _t("the other party");
+    }
+
+    async run(action) {
+        if (this.ui.busy) {
+            return false;
+        }
+        this.ui.busy = true;
+        try {
+            return await action();
+        } finally {
+            this.ui.busy = false;
+        }
+    }
+
+    toggleHold() {
+        return this.run(() => (this.call.on_hold ? this.telephony.resume() : this.telephony.hold()));
+    }
+
+    toggleForm() {
+        this.ui.open = !this.ui.open;
+    }
+
+    setTarget(target) {
+        this.ui.target = target;
+    }
+
+    async transfer(attended = false) {
+        const target = this.ui.target.trim();
+        if (!target) {
+            return;
+        }
+        if (await this.run(() => this.telephony.transfer(target, attended))) {
+            Object.assign(this.ui, { open: false, target: "" });
+        }
+    }
+
+    complete() {
+        return this.run(() => this.telephony.completeTransfer());
+    }
+
+    cancel() {
+        return this.run(() => this.telephony.cancelTransfer());
+    }
+}
