@@ -116,6 +116,22 @@ class TestTransferThroughTheListener(SharedCursorMixin, HttpCase):
         self._wait_until(lambda: self._call(channel_id).end_date, message="the call ending")
         self.assertEqual(len(self._read(lambda: self.env["telephony.call"].search([("pbx_id", "=", self.pbx.id)]))), 1)
 
+    def test_a_call_i_placed_goes_on_without_me_once_transferred(self):
+        """The call's own channel is my phone's: it leaves, and the call goes on and is closed by the others."""
+        with self.registry.test_lock:
+            payload = self.env["telephony.call"].with_user(self.users["7301"]).action_dial("+33612345678")
+            call = self.env["telephony.call"].browse(payload["id"])
+            channel_id = call.pbx_unique_id
+        self._wait_until(lambda: call.state == "answered", message="the customer answering")
+        self._wait_until(lambda: self._bridge_of(f"{channel_id}-peer"), message="the call connected")
+        with self.registry.test_lock:
+            call.with_user(self.users["7301"]).action_transfer("7302")
+        self._wait_until(lambda: call.transfer_state == "answered", message="Sam answering")
+        self._wait_until(lambda: channel_id not in self.simulator.channels, message="my phone free")
+        self.assertFalse(self._read(lambda: call.end_date), "the call goes on without my phone")
+        sim_control(self.simulator, f"channels/{channel_id}-peer/hangup")
+        self._wait_until(lambda: call.end_date, message="the call ending when the customer hangs up")
+
     def test_a_busy_target_rings_the_transferring_user_back(self):
         channel_id = self._customer_calls_rita()
         with self.registry.test_lock:

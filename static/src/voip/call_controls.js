@@ -1,7 +1,10 @@
-import { Component, useState } from "@odoo/owl";
+import { Component, onWillUnmount, useState } from "@odoo/owl";
 import { _t } from "@web/core/l10n/translation";
+import { user } from "@web/core/user";
 import { useService } from "@web/core/utils/hooks";
 import { TelephonyNumberInput } from "../number_input/number_input";
+
+const HANDED_OVER_POLL_MS = 3000;
 
 /** Whom a call was (or is being) transferred to, as people read it. */
 function transferTarget(call) {
@@ -39,6 +42,14 @@ export class CallControls extends Component {
     setup() {
         this.telephony = useService("telephony");
         this.ui = useState({ open: false, target: "", busy: false });
+        // The systray asks for news of live calls only; one I handed over is asked for until its target answers,
+        // so a dropped bus connection never leaves "Transferring…" on screen.
+        const timer = setInterval(() => {
+            if (this.call.transfer_state === "ringing" && handedOverStatus(this.call, user.userId)) {
+                this.telephony.load();
+            }
+        }, HANDED_OVER_POLL_MS);
+        onWillUnmount(() => clearInterval(timer));
     }
 
     get call() {
@@ -74,7 +85,7 @@ export class CallControls extends Component {
         if (call.transfer_state === "returned") {
             return _t("The transfer to %(target)s failed: you took the call back.", { target });
         }
-        if (call.transfer_state === "answered" && call.transferred_by_name) {
+        if (call.transfer_state === "answered" && call.transferred_by_id !== user.userId && call.transferred_by_name) {
             return _t("Transferred by %(name)s", { name: call.transferred_by_name });
         }
         return "";
