@@ -118,9 +118,7 @@ class TelephonyCall(models.Model):
     transfer_user_id = fields.Many2one(
         "res.users", string="Transferred To User", readonly=True, copy=False, index="btree_not_null"
     )
-    transferred_by_id = fields.Many2one(
-        "res.users", string="Transferred By", readonly=True, copy=False, index="btree_not_null"
-    )
+    transferred_by_id = fields.Many2one("res.users", readonly=True, copy=False, index="btree_not_null")
     consult_call_id = fields.Many2one(
         "telephony.call",
         string="Consultation",
@@ -130,8 +128,8 @@ class TelephonyCall(models.Model):
         help="The call the user placed to the target of an attended transfer, while this one was on hold.",
     )
     # Which PBX channels stand for whom since a transfer (see pbx/calls.py for how they are named).
-    transfer_leg_id = fields.Char(string="Transfer Leg", readonly=True, copy=False, index="btree_not_null")
-    transferred_leg_id = fields.Char(string="Transferred Leg", readonly=True, copy=False)
+    transfer_leg_id = fields.Char(readonly=True, copy=False, index="btree_not_null")
+    transferred_leg_id = fields.Char(readonly=True, copy=False)
 
     _sql_constraints = [
         ("pbx_unique_id_uniq", "UNIQUE(pbx_id, pbx_unique_id)", "The PBX reported this call id twice."),
