@@ -136,12 +136,17 @@ class TelephonyCall(models.Model):
         pbx = self.pbx_id
         by = pbx._user_with_extension(event.get("extension") or "")
         number = event.get("number") or ""
-        target = {"transfer_number": number, "transfer_user_id": pbx._user_with_extension(number).id}
+        # A router that restarted during a consultation no longer knows its target: keep what the row says.
+        target = {"transfer_number": number, "transfer_user_id": pbx._user_with_extension(number).id} if number else {}
+        consultation = self.search([("pbx_id", "=", pbx.id), ("pbx_unique_id", "=", event.get("consult") or "")])
+        if state in ("refused", "cancelled") and consultation and not consultation.end_date:
+            # Its leg may never have been placed: the consultation ends with the attempt.
+            consultation._close(when, event.get("cause") or 0, placed=state != "refused")
+            consultation._notify_user()
         if state == "refused":
             self._tell_transfer_refused(by)
             return False
         if state == "consulting":
-            consultation = self.search([("pbx_id", "=", pbx.id), ("pbx_unique_id", "=", event.get("consult"))])
             values = {
                 **target,
                 "transfer_state": "consulting",

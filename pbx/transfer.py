@@ -112,7 +112,13 @@ class TransferMixin:
 
     def _refuse(self, fields, reason):
         _logger.info("Transfer of %s refused: %s", fields.get("channel"), reason)
-        self._report_transfer(fields.get("call", ""), "refused", reason=reason, extension=fields.get("extension", ""))
+        self._report_transfer(
+            fields.get("call", ""),
+            "refused",
+            reason=reason,
+            extension=fields.get("extension", ""),
+            consult=fields.get("consult", "") if fields.get("mode") == "attended" else "",
+        )
 
     def _start_transfer(self, mode, user_leg, fields):
         pair = self._connected_pair(user_leg)

@@ -194,6 +194,19 @@ class TestTransferThroughTheListener(SharedCursorMixin, HttpCase):
             )
         )
 
+    def test_a_busy_consulted_target_is_a_busy_consultation_and_the_customer_comes_back(self):
+        channel_id = self._customer_calls_rita()
+        with self.registry.test_lock:
+            self._as("7301", self._call(channel_id)).action_transfer("7303", attended=True)
+        self._wait_until(lambda: self._call(channel_id).consult_call_id.end_date, message="the consultation over")
+        self._wait_until(lambda: not self._call(channel_id).on_hold, message="the customer back with Rita")
+        self._read(
+            lambda: self.assertRecordValues(
+                self._call(channel_id).consult_call_id, [{"state": "busy", "called_number": "7303"}]
+            )
+        )
+        self.assertEqual(self._bridge_of(f"{channel_id}-peer"), self._bridge_of(channel_id))
+
     def _notifications(self, user):
         target = [self.env.cr.dbname, "res.partner", user.partner_id.id]
         messages = [

@@ -3,6 +3,7 @@ import { describe, expect, test } from "@odoo/hoot";
 import { click, edit } from "@odoo/hoot-dom";
 import { animationFrame } from "@odoo/hoot-mock";
 import { reactive } from "@odoo/owl";
+import { user } from "@web/core/user";
 import { makeMockEnv, mockService, mountWithCleanup, onRpc } from "@web/../tests/web_test_helpers";
 
 import { CallControls, handedOverStatus } from "@telephony/voip/call_controls";
@@ -87,6 +88,7 @@ test("while consulting, Complete waits for the target's answer; Cancel does not"
         on_hold: true,
         transfer_state: "consulting",
         transfer_name: "Boris",
+        transferred_by_id: user.userId,
         consult: { id: 8, state: "ringing", end_date: false },
     };
     await mountWithCleanup(CallControls, { props: { call: consulting } });
@@ -104,6 +106,7 @@ test("a consulted target who answered can take the call", async () => {
         ...CONNECTED,
         transfer_state: "consulting",
         transfer_name: "Boris",
+        transferred_by_id: user.userId,
         consult: { id: 8, state: "answered", end_date: false },
     };
     await mountWithCleanup(CallControls, { props: { call: consulting } });
@@ -111,6 +114,20 @@ test("a consulted target who answered can take the call", async () => {
     await click(".o-telephony-CompleteTransfer");
     await animationFrame();
     expect(calls).toEqual([["complete"]]);
+});
+
+test("whom a call is transferred to reads who sent it, and holds it once their phone answered", async () => {
+    mockTelephony();
+    const ringing = {
+        ...CONNECTED,
+        transfer_state: "ringing",
+        transfer_user_id: user.userId,
+        transferred_by_id: user.userId + 1,
+        transferred_by_name: "Anna",
+    };
+    await mountWithCleanup(CallControls, { props: { call: ringing } });
+    expect(".o-telephony-TransferNote").toHaveText("Transferred by Anna: your phone rings.");
+    expect(".o-telephony-Hold").toHaveCount(0, { message: "nobody talks to the caller yet" });
 });
 
 test("who handed a call over reads whom it went to; the others read nothing of it", async () => {

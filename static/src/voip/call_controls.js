@@ -56,10 +56,14 @@ export class CallControls extends Component {
         return this.props.call;
     }
 
-    /** A two-party call I am on, connected: what hold and transfer are for. */
+    /**
+     * A two-party call I am on, connected: what hold and transfer are for. Not while a transfer's target (or
+     * the transferring user, rung back) still rings: nobody talks to the other party then.
+     */
     get connected() {
         const call = this.call;
-        return call.state === "answered" && !call.conference_id && this.telephony.isLive(call);
+        const ringing = ["ringing", "failed"].includes(call.transfer_state);
+        return call.state === "answered" && !call.conference_id && !ringing && this.telephony.isLive(call);
     }
 
     get consulting() {
@@ -71,22 +75,30 @@ export class CallControls extends Component {
         return Boolean(consult && consult.state === "answered" && !consult.end_date);
     }
 
+    /** What the transfer in progress means for me, if I am the one transferring or the one it goes to. */
     get note() {
         const call = this.call;
         const target = transferTarget(call);
-        if (this.consulting) {
-            return this.consultAnswered
-                ? _t("Talking to %(target)s: %(name)s is on hold.", { target, name: this.otherName })
-                : _t("Calling %(target)s… %(name)s is on hold.", { target, name: this.otherName });
-        }
-        if (call.transfer_state === "failed") {
-            return _t("The transfer to %(target)s failed: your phone rings to take the call back.", { target });
-        }
-        if (call.transfer_state === "returned") {
-            return _t("The transfer to %(target)s failed: you took the call back.", { target });
-        }
-        if (call.transfer_state === "answered" && call.transferred_by_id !== user.userId && call.transferred_by_name) {
-            return _t("Transferred by %(name)s", { name: call.transferred_by_name });
+        const name = call.transferred_by_name;
+        if (call.transferred_by_id === user.userId) {
+            if (this.consulting) {
+                return this.consultAnswered
+                    ? _t("Talking to %(target)s: %(name)s is on hold.", { target, name: this.otherName })
+                    : _t("Calling %(target)s… %(name)s is on hold.", { target, name: this.otherName });
+            }
+            if (call.transfer_state === "failed") {
+                return _t("The transfer to %(target)s failed: your phone rings to take the call back.", { target });
+            }
+            if (call.transfer_state === "returned") {
+                return _t("The transfer to %(target)s failed: you took the call back.", { target });
+            }
+        } else if (call.transfer_user_id === user.userId && name) {
+            if (call.transfer_state === "ringing") {
+                return _t("Transferred by %(name)s: your phone rings.", { name });
+            }
+            if (call.transfer_state === "answered") {
+                return _t("Transferred by %(name)s", { name });
+            }
         }
         return "";
     }
