@@ -5,7 +5,8 @@ The :class:`CallRouter` receives every event of the application and drives the P
 new call goes, and reports what only it can see through ``report(event)``, as events of its own that follow
 the same path as the PBX's events: ``TelephonyParticipantWaiting`` (a caller put on hold for the
 administrator) and ``TelephonyCallerRejected`` (a caller who typed a wrong access code three times: they
-hear the whole goodbye, then the router hangs up).
+hear the whole goodbye, then the router hangs up). Hold and transfer of two-party calls, which Odoo asks for
+with user events, are in pbx/transfer.py; how the legs of a call are named, in pbx/calls.py.
 
 Prompts take time on a PBX: an action that must follow one (hanging up after the goodbye, music on hold after
 "wait for the leader") waits for its ``PlaybackFinished``, keyed by the playback id the router chose; should
@@ -13,7 +14,7 @@ that event be lost (sent while the event stream was down), the router acts at th
 after ``PROMPT_GRACE_SECONDS``.
 Someone alone in a room's bridge hears music on hold until someone joins them.
 
-Channels arrive in four ways, told apart by their Stasis arguments:
+Channels arrive in six ways, told apart by their Stasis arguments:
 
 - ``["invite", room_key, participant_key(, "admin")]``: a participant the room called; it skips the
   access code and goes straight in (or on hold if the room still waits for its administrator);
@@ -21,6 +22,9 @@ Channels arrive in four ways, told apart by their Stasis arguments:
   ``number`` (a room or a peer);
 - ``["peer", channel_id]``: the phone the router rang for a forwarded call, answered: it is bridged with
   the caller of ``channel_id`` (and is journaled on that caller's row, not a row of its own);
+- ``["transfer", channel_id]``: the phone the router rang to take over ``channel_id``'s call (a blind
+  transfer's target, or the transferring user rung back): it joins that party's bridge;
+- ``["consult", channel_id]``: the target the user of ``channel_id`` consults before an attended transfer;
 - ``[dialled]`` (anything else): a caller the dial plan sent in; a room asks for its access code.
 """
 
@@ -59,7 +63,7 @@ DTMF_EVENT = "TelephonyDtmf"  # user event: keys typed in Odoo for a channel, as
 MUSIC_CHANNEL_PREFIX = "Announcer/"  # the channel Asterisk adds to a bridge to play its music on hold
 # Channels Asterisk itself puts in a bridge to play to it or record it: nobody takes part through them.
 PLAYER_CHANNEL_PREFIXES = (MUSIC_CHANNEL_PREFIX, "Recorder/")
-ORIGINATED_PREFIX = "telephony-"  # ids of the channels the application originates (dial, invite)
+ORIGINATED_PREFIX = "telephony-"  # ids of the channels Odoo originates (dial, invite)
 ORIGINATED_KINDS = ("invite", "dial", "transfer", "consult")
 
 

@@ -18,11 +18,12 @@ router reports what it did as events of its own, on the conversation's key: ``Te
 
 A blind transfer hangs up the user's leg at once: the other party waits on hold (music) while the target rings;
 if the target is busy, does not answer or cannot be called, the transferring user's phone rings to take the
-call back, and if nobody answers that either, the other party is hung up. An attended transfer holds the other
-party, rings the user's own phone's earpiece with a ring tone while the target rings, then bridges the user with
-the target in a bridge of their own; "complete" moves the target into the held party's bridge and hangs up the
-user, "cancel" (or the target hanging up or failing) brings the user back. A user who hangs up while consulting
-completes the transfer (the target waits ringing like a blind transfer's if it has not answered yet).
+call back, and if nobody answers that either, the other party is hung up rather than left on hold. An attended
+transfer holds the other party and takes the user's leg out of their bridge, where it hears a ring tone
+(``POST /channels/{id}/ring``) while the target rings, then bridges the user with the target in a bridge of
+their own; "complete" moves the target into the held party's bridge and hangs up the user, "cancel" (or the
+target hanging up or failing) brings the user back. A user who hangs up while consulting completes the
+transfer (a target that has not answered yet then rings for the held party, as in a blind transfer).
 """
 
 import logging
