@@ -11,6 +11,7 @@ from . import telephony_incoming_number
 from . import telephony_call
 from . import telephony_call_dial
 from . import telephony_call_events
+from . import telephony_call_transfer
 from . import telephony_call_widget
 from . import telephony_call_followup
 from . import telephony_call_chatter

@@ -100,6 +100,37 @@ class TelephonyCall(models.Model):
     followup_scheduled = fields.Boolean(
         string="Call Back Scheduled", readonly=True, copy=False, help="A call-back activity was scheduled for it."
     )
+    on_hold = fields.Boolean(readonly=True, copy=False, help="Someone on this call put it on hold.")
+    transfer_state = fields.Selection(
+        [
+            ("consulting", "Consulting"),
+            ("ringing", "Transferring"),
+            ("answered", "Transferred"),
+            ("failed", "Transfer Failed"),
+            ("returned", "Taken Back"),
+        ],
+        readonly=True,
+        copy=False,
+        help="Consulting: the other party waits on hold while the user talks to whom they transfer it to. "
+        "Transfer Failed: the target did not take the call and the user's phone rings to take it back; "
+        "Taken Back: the user did.",
+    )
+    transfer_number = fields.Char(string="Transferred To", readonly=True, copy=False)
+    transfer_user_id = fields.Many2one(
+        "res.users", string="Transferred To User", readonly=True, copy=False, index="btree_not_null"
+    )
+    transferred_by_id = fields.Many2one("res.users", readonly=True, copy=False, index="btree_not_null")
+    consult_call_id = fields.Many2one(
+        "telephony.call",
+        string="Consultation",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The call the user placed to the target of an attended transfer, while this one was on hold.",
+    )
+    # Which PBX channels stand for whom since a transfer (see pbx/calls.py for how they are named).
+    transfer_leg_id = fields.Char(readonly=True, copy=False, index="btree_not_null")
+    transferred_leg_id = fields.Char(readonly=True, copy=False)
 
     _sql_constraints = [
         ("pbx_unique_id_uniq", "UNIQUE(pbx_id, pbx_unique_id)", "The PBX reported this call id twice."),
@@ -231,9 +262,11 @@ class TelephonyCall(models.Model):
         return "missed"
 
     def _notify_user(self):
-        """Both ends of a call between users see it move: who placed it and who answered it."""
-        for call in self:
-            for user in call.user_id | call.answered_user_id:
+        """Both ends of a call between users see it move: who placed it, who answered it, who transferred it
+        and to whom. A consultation moves the call it was placed from too: the widget shows it there."""
+        calls = self | self.search([("consult_call_id", "in", self.ids)]) if self.ids else self
+        for call in calls:
+            for user in call.user_id | call.answered_user_id | call.transfer_user_id | call.transferred_by_id:
                 user._bus_send("telephony/call", call._telephony_payload())
 
     def _telephony_payload(self):
@@ -252,6 +285,22 @@ class TelephonyCall(models.Model):
             "answer_date": fields.Datetime.to_string(self.answer_date) if self.answer_date else False,
             "end_date": fields.Datetime.to_string(self.end_date) if self.end_date else False,
             "display_name": self.display_name,
+            "on_hold": self.on_hold,
+            "transfer_state": self.transfer_state or False,
+            "transfer_number": self.transfer_number or "",
+            "transfer_user_id": self.transfer_user_id.id,
+            "transferred_by_id": self.transferred_by_id.id,
+            "consult": self.consult_call_id._telephony_consult_payload() if self.consult_call_id else False,
+        }
+
+    def _telephony_consult_payload(self):
+        """The consultation of an attended transfer, as the call it was placed from shows it."""
+        self.ensure_one()
+        return {
+            "id": self.id,
+            "state": self.state,
+            "answer_date": fields.Datetime.to_string(self.answer_date) if self.answer_date else False,
+            "end_date": fields.Datetime.to_string(self.end_date) if self.end_date else False,
         }
 
 

@@ -71,22 +71,27 @@ class TelephonyCall(models.Model):
             )
         if not user.telephony_extension:
             raise UserError(self.env._("You have no extension yet: ask a telephony manager to give you one."))
-        number = (number or "").strip()
         pbx = self.env["telephony.pbx"]._default_pbx()
         if not pbx:
             raise UserError(self.env._("No PBX is configured for %(company)s.", company=self.env.company.name))
-        internal = bool(EXTENSION_PATTERN.fullmatch(number))
-        if not internal:
-            # What the PBX gets is the number as phonenumbers read it, never what was typed: a comma typed
-            # after a valid number would otherwise become one more argument of the call on the PBX.
-            typed, number = number, to_e164(number, self.env.company.country_id.code)
-            if not number:
-                raise UserError(
-                    self.env._("%(number)s is neither an internal extension nor a valid phone number.", number=typed)
-                    if typed
-                    else self.env._("Type a number to call.")
-                )
+        number, internal = self._telephony_dialable(number, self.env.company)
         return pbx, number, internal
+
+    def _telephony_dialable(self, number, company):
+        """``number`` as the PBX gets it, and whether it is an internal extension; a clear error otherwise."""
+        number = (number or "").strip()
+        if EXTENSION_PATTERN.fullmatch(number):
+            return number, True
+        # What the PBX gets is the number as phonenumbers read it, never what was typed: a comma typed
+        # after a valid number would otherwise become one more argument of the call on the PBX.
+        dialable = to_e164(number, company.country_id.code)
+        if not dialable:
+            raise UserError(
+                self.env._("%(number)s is neither an internal extension nor a valid phone number.", number=number)
+                if number
+                else self.env._("Type a number to call.")
+            )
+        return dialable, False
 
     def action_send_dtmf(self, digits):
         """Keys typed on the widget's dialpad during my call reach the PBX as if typed on my phone."""

@@ -2,10 +2,14 @@
 
 from odoo import api, models
 
+from ..pbx.calls import CONSULT_LEG
 from ..pbx.conference import REJECTED_EVENT, is_originated
+from ..pbx.transfer import HELD_REPORT, TRANSFER_REPORT
 from ..tools.ari_events import caller_number, dialled_number, event_datetime, hangup_cause
 from .telephony_call_dial import DIAL_PREFIX
 from .telephony_extension_mixin import EXTENSION_PATTERN
+
+HOLD_EVENTS = {"ChannelHold": True, "ChannelUnhold": False}  # a phone's own hold key
 
 
 class TelephonyCall(models.Model):
@@ -21,7 +25,9 @@ class TelephonyCall(models.Model):
         if not is_originated(event["channel"]["id"]):
             # Only the channels Odoo originated carry its own arguments (the router hangs up the others).
             return self._ari_open_inbound_call(pbx, event)
-        if kind in ("peer", "invite"):
+        if kind in ("peer", "invite", "transfer", "consult"):
+            # A transfer's target takes over its conversation's row; a consultation's row exists before its
+            # channel does (Odoo creates it when the user consults).
             return self.browse()
         if kind == "dial":
             return self._ari_open_placed_call(pbx, event)
@@ -68,12 +74,15 @@ class TelephonyCall(models.Model):
             }
         )
 
-    def _ari_apply(self, event, peer=False):
-        """Apply one ARI event about this call's channel (or the peer the PBX rang for it).
+    def _ari_apply(self, event, peer=False, transfer_leg=False):
+        """Apply one ARI event about this call's channel (or the peer the PBX rang for it, or the leg that
+        took over one end of it by a transfer).
 
         A call a user places (from Odoo, which first rings the user's own phone, or from their phone itself)
         is answered when the other side answers, not when the user's leg picks up. The peer leg (the phone the
-        PBX rang for the call) names who answered. A caller sent away for wrong access codes was never answered.
+        PBX rang for the call) names who answered, and so does a consulted target's. A caller sent away for
+        wrong access codes was never answered. The leg a transfer took away ends nothing; the leg rung for a
+        transfer ends the call only once it took it over (until then the router rings the user back or hangs up).
         """
         self.ensure_one()
         kind = event.get("type")
@@ -83,17 +92,36 @@ class TelephonyCall(models.Model):
                 return False
             self.write({"state": "rejected", "answer_date": False})
             return True
+        if kind == HELD_REPORT or kind in HOLD_EVENTS:
+            on_hold = event.get("held") if kind == HELD_REPORT else HOLD_EVENTS[kind]
+            if self.on_hold == bool(on_hold) or self.end_date:
+                return False
+            self.on_hold = bool(on_hold)
+            return True
+        if kind == TRANSFER_REPORT:
+            return self._ari_apply_transfer(event, when)
+        channel_id = (event.get("channel") or {}).get("id")
+        if kind in ("StasisEnd", "ChannelDestroyed") and channel_id == self.transferred_leg_id:
+            return False
+        if transfer_leg:
+            if kind in ("StasisEnd", "ChannelDestroyed") and self.transfer_state in ("answered", "returned"):
+                return self._ari_apply(event, peer=True)
+            return False
+        consulted = not peer and CONSULT_LEG in self.pbx_unique_id
         # A user's own leg (their phone Odoo rang, or their phone or browser that called by itself) picking up
-        # is not the call being answered: a room asking for its code, or the other side ringing, is not.
-        own_leg_of_placed_call = not peer and (
-            self.pbx_unique_id.startswith(DIAL_PREFIX) or self.direction in ("internal", "outbound")
+        # is not the call being answered: a room asking for its code, or the other side ringing, is not. A
+        # consultation's own channel is the consulted target's.
+        own_leg_of_placed_call = (
+            not peer
+            and not consulted
+            and (self.pbx_unique_id.startswith(DIAL_PREFIX) or self.direction in ("internal", "outbound"))
         )
         picked_up = (kind == "ChannelStateChange" and event["channel"].get("state") == "Up") or (
             peer and kind == "StasisStart"
         )
         answered = kind == "ChannelEnteredBridge" or (picked_up and not own_leg_of_placed_call)
         changed = False
-        if peer and picked_up and not self.answered_user_id:
+        if (peer or consulted) and picked_up and not self.answered_user_id:
             extension = _dialled_resource(event["channel"])
             answered_by = self.env["res.users"]._telephony_user_with_extension(extension, self.company_id)
             if answered_by:
@@ -108,6 +136,105 @@ class TelephonyCall(models.Model):
             self._close(when, cause, placed=bool(cause) or event["channel"].get("state") != "Down")
             return True
         return changed
+
+    def _ari_apply_transfer(self, event, when):
+        """Apply what the router reports of a hold-and-transfer on this call (see pbx/transfer.py)."""
+        state = event.get("state")
+        pbx = self.pbx_id
+        by = pbx._user_with_extension(event.get("extension") or "")
+        number = event.get("number") or ""
+        # A router that restarted during a consultation no longer knows its target: keep what the row says.
+        target = {"transfer_number": number, "transfer_user_id": pbx._user_with_extension(number).id} if number else {}
+        consultation = self.search([("pbx_id", "=", pbx.id), ("pbx_unique_id", "=", event.get("consult") or "")])
+        if state in ("refused", "cancelled") and consultation and not consultation.end_date:
+            # Its leg may never have been placed: the consultation ends with the attempt.
+            consultation._close(when, event.get("cause") or 0, placed=state != "refused")
+            consultation._notify_user()
+        if state == "refused":
+            self._tell_transfer_refused(by)
+            return False
+        if state == "consulting":
+            values = {
+                **target,
+                "transfer_state": "consulting",
+                "transferred_by_id": by.id,
+                "consult_call_id": consultation.id,
+                # Until the transfer completes or is cancelled, the router, not the user's hanging up, ends it.
+                "transferred_leg_id": event.get("left"),
+                "transfer_leg_id": False,
+            }
+        elif state == "ringing":
+            values = {
+                **target,
+                "transfer_state": "ringing",
+                "transferred_by_id": by.id,
+                "transferred_leg_id": event.get("left"),
+                "transfer_leg_id": event.get("leg"),
+            }
+        elif state == "answered":
+            values = {**target, "transfer_state": "answered", "transfer_leg_id": event.get("leg") or False}
+            if event.get("left"):
+                values.update(transferred_leg_id=event["left"], transferred_by_id=by.id or self.transferred_by_id.id)
+            if self.consult_call_id and not self.consult_call_id.end_date:
+                # The user left the consultation by completing the transfer: it ends for them.
+                self.consult_call_id._close(when)
+                self.consult_call_id._notify_user()
+        elif state == "failed":
+            values = {"transfer_state": "failed", "transfer_leg_id": event.get("leg") or False}
+            self._tell_transfer_failed(event.get("cause") or 0, bool(event.get("leg")))
+        elif state == "returned":
+            values = {"transfer_state": "returned", "transfer_leg_id": event.get("leg")}
+        elif state == "cancelled":
+            values = {
+                "transfer_state": False,
+                "transfer_number": False,
+                "transfer_user_id": False,
+                "transferred_leg_id": False,
+            }
+        else:
+            return False
+        self.write(values)
+        return True
+
+    def _tell_transfer_failed(self, cause, rung_back):
+        """Who transferred the call learns why it did not go through, and that their phone rings to take it
+        back (or that the caller was hung up: nobody could take the call)."""
+        if not self.transferred_by_id:
+            return
+        outcome = {
+            "busy": self.env._("%(target)s is busy.", target=self.transfer_number),
+            "failed": self.env._("%(target)s could not be called.", target=self.transfer_number),
+        }.get(
+            self._unanswered_state(cause),
+            self.env._("%(target)s did not answer.", target=self.transfer_number),
+        )
+        then = (
+            self.env._("Your phone rings to take the call back.")
+            if rung_back
+            else self.env._("Nobody took the call back: it was hung up.")
+        )
+        self.transferred_by_id._bus_send(
+            "simple_notification",
+            {
+                "type": "warning",
+                "title": self.env._("Transfer failed"),
+                "message": f"{outcome} {then}",
+                "sticky": False,
+            },
+        )
+
+    def _tell_transfer_refused(self, user):
+        """The PBX had already moved on (the call ended or changed meanwhile): say so rather than nothing."""
+        if user:
+            user._bus_send(
+                "simple_notification",
+                {
+                    "type": "warning",
+                    "title": self.env._("Transfer failed"),
+                    "message": self.env._("The call is no longer connected the way the transfer needs: try again."),
+                    "sticky": False,
+                },
+            )
 
     def _webhook_apply(self, event):
         """Apply one webhook event (see tools/webhook.py); events arrive in any order, and only move the call

@@ -26,8 +26,29 @@ class TelephonyCall(models.Model):
             number_display=display_number(other_number, self.company_id.country_id.code),
             contact_name=self._telephony_contact_name(other_number),
             access_code_required=self.conference_id.sudo().has_access_code,
+            transfer_name=self._telephony_transfer_name(),
+            transferred_by_name=self.transferred_by_id.sudo().name or "",
         )
         return payload
+
+    def _telephony_transfer_name(self):
+        """Whom the call was transferred (or is being transferred) to, as people read it."""
+        if not self.transfer_number:
+            return ""
+        room = (
+            self.env["telephony.conference"]
+            .sudo()
+            .search([("extension", "=", self.transfer_number), ("company_id", "=", self.company_id.id)], limit=1)
+        )
+        return (
+            self.transfer_user_id.sudo().name
+            or room.name
+            or display_number(self.transfer_number, self.company_id.country_id.code)
+        )
+
+    def _telephony_handed_over_by(self, user):
+        """Whether ``user`` transferred this call away and is no longer on it."""
+        return self.transferred_by_id == user and self.transfer_state in ("ringing", "answered")
 
     def _telephony_other_number(self):
         """The number of whoever is on the other side for this call's user."""
@@ -54,9 +75,23 @@ class TelephonyCall(models.Model):
         user = self.env.user
         if not user.has_group(USER_GROUP):
             return {"enabled": False, "extension": "", "live_call": False, "recent_calls": []}
-        mine = ["|", ("user_id", "=", user.id), ("answered_user_id", "=", user.id)]
+        mine = [
+            "|",
+            "|",
+            "|",
+            ("user_id", "=", user.id),
+            ("answered_user_id", "=", user.id),
+            ("transfer_user_id", "=", user.id),
+            ("transferred_by_id", "=", user.id),
+        ]
         recent = self.search(mine, limit=8)
-        live = self.search([*mine, ("end_date", "=", False)], limit=1)
+        # A call I handed over is no longer mine to show live; a consultation shows in the call it was placed
+        # from.
+        open_calls = self.search([*mine, ("end_date", "=", False)], limit=20)
+        consultations = open_calls.consult_call_id
+        live = open_calls.filtered(lambda call: not call._telephony_handed_over_by(user) and call not in consultations)[
+            :1
+        ]
         return {
             "enabled": user.telephony_enabled,
             "extension": user.telephony_extension or "",

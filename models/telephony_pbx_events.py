@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from odoo import fields, models
 
+from ..pbx.calls import conversation_key
 from ..pbx.conference import PEER_SUFFIX, PLAYER_CHANNEL_PREFIXES, WAITING_EVENT
 from ..tools.ari_events import event_channel_id
 from .telephony_conference_participant import LIVE_STATES
@@ -31,6 +32,13 @@ class TelephonyPbx(models.Model):
             call.pbx_unique_id: call
             for call in pbx.env["telephony.call"].search(
                 [("pbx_id", "=", pbx.id), ("pbx_unique_id", "in", channel_ids)]
+            )
+        }
+        # The leg that took over one end of a call by a transfer moves that call too.
+        taken_over = {
+            call.transfer_leg_id: call
+            for call in pbx.env["telephony.call"].search(
+                [("pbx_id", "=", pbx.id), ("transfer_leg_id", "in", channel_ids), ("end_date", "=", False)]
             )
         }
         participants = {
@@ -66,6 +74,8 @@ class TelephonyPbx(models.Model):
                         conference, event, "joined", calls.get(channel_id)
                     )
                     changed |= conference
+            if channel_id in taken_over and taken_over[channel_id]._ari_apply(event, transfer_leg=True):
+                changed_calls |= taken_over[channel_id]
             if channel_id in calls and calls[channel_id]._ari_apply(event):
                 changed_calls |= calls[channel_id]
             elif channel_id.endswith(PEER_SUFFIX) and channel_id.removesuffix(PEER_SUFFIX) in calls:
@@ -184,8 +194,17 @@ class TelephonyPbx(models.Model):
             if call.state == "ringing" and (channel_id in answered_at or channel_id in bridge_of_channel):
                 answer = answered_at.get(channel_id) or last_seen
                 call.write({"state": "answered", "answer_date": max(answer, call.start_date)})
-            if channel_id not in channels_by_id:
+            transferred_but_live = call.transferred_leg_id and self._has_live_leg(call, channels_by_id)
+            if channel_id not in channels_by_id and not transferred_but_live:
                 call._close(max(last_seen, call.answer_date or call.start_date))
+
+    def _has_live_leg(self, call, channels_by_id):
+        """Whether a call whose own channel a transfer took away still has a leg on the PBX (every leg placed
+        for it is named after it, see pbx/calls.py)."""
+        key = call.pbx_unique_id
+        return call.transfer_leg_id in channels_by_id or any(
+            conversation_key(channel_id) == key for channel_id in channels_by_id
+        )
 
     def _journal_outage_calls(self, outage_calls):
         """Journal, once each (keyed ``outage-<channel id>``), the calls the PBX's dialplan sent to its fallback

@@ -275,6 +275,21 @@ class AriClient:
     def unmute(self, channel_id, direction="in"):
         self._request("DELETE", f"channels/{quote(channel_id, safe='')}/mute", {"direction": direction})
 
+    def hold(self, channel_id):
+        """Put this channel on hold: Asterisk indicates HOLD to it, so it is the one that hears music on hold
+        (chan_pjsip with ``moh_passthrough=no``), or its phone is told to hold (``moh_passthrough=yes``)."""
+        self._request("POST", f"channels/{quote(channel_id, safe='')}/hold")
+
+    def unhold(self, channel_id):
+        self._request("DELETE", f"channels/{quote(channel_id, safe='')}/hold")
+
+    def ring(self, channel_id):
+        """Have an answered channel hear ringing (Asterisk plays the ring tone in band)."""
+        self._request("POST", f"channels/{quote(channel_id, safe='')}/ring")
+
+    def ring_stop(self, channel_id):
+        self._request("DELETE", f"channels/{quote(channel_id, safe='')}/ring")
+
     def send_dtmf(self, channel_id, digits):
         self._request("POST", f"channels/{quote(channel_id, safe='')}/dtmf", {"dtmf": digits})
 

@@ -5,7 +5,8 @@ The :class:`CallRouter` receives every event of the application and drives the P
 new call goes, and reports what only it can see through ``report(event)``, as events of its own that follow
 the same path as the PBX's events: ``TelephonyParticipantWaiting`` (a caller put on hold for the
 administrator) and ``TelephonyCallerRejected`` (a caller who typed a wrong access code three times: they
-hear the whole goodbye, then the router hangs up).
+hear the whole goodbye, then the router hangs up). Hold and transfer of two-party calls, which Odoo asks for
+with user events, are in pbx/transfer.py; how the legs of a call are named, in pbx/calls.py.
 
 Prompts take time on a PBX: an action that must follow one (hanging up after the goodbye, music on hold after
 "wait for the leader") waits for its ``PlaybackFinished``, keyed by the playback id the router chose; should
@@ -13,7 +14,7 @@ that event be lost (sent while the event stream was down), the router acts at th
 after ``PROMPT_GRACE_SECONDS``.
 Someone alone in a room's bridge hears music on hold until someone joins them.
 
-Channels arrive in four ways, told apart by their Stasis arguments:
+Channels arrive in six ways, told apart by their Stasis arguments:
 
 - ``["invite", room_key, participant_key(, "admin")]``: a participant the room called; it skips the
   access code and goes straight in (or on hold if the room still waits for its administrator);
@@ -21,6 +22,9 @@ Channels arrive in four ways, told apart by their Stasis arguments:
   ``number`` (a room or a peer);
 - ``["peer", channel_id]``: the phone the router rang for a forwarded call, answered: it is bridged with
   the caller of ``channel_id`` (and is journaled on that caller's row, not a row of its own);
+- ``["transfer", channel_id]``: the phone the router rang to take over ``channel_id``'s call (a blind
+  transfer's target, or the transferring user rung back): it joins that party's bridge;
+- ``["consult", channel_id]``: the target the user of ``channel_id`` consults before an attended transfer;
 - ``[dialled]`` (anything else): a caller the dial plan sent in; a room asks for its access code. A phone of
   the PBX dialling by itself (a desk phone's keypad, a browser phone) comes this way from the PJSIP endpoint
   named after its own number, and may call outside numbers like a call placed from Odoo.
@@ -30,9 +34,22 @@ import hmac
 import logging
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 
 from .ari import PbxError
+from .calls import (
+    CALL_BRIDGE_PREFIX,
+    CONSULT_LEG,
+    PEER_SUFFIX,
+    TRANSFER_LEG,
+    Caller,
+    Forward,
+    Room,
+    call_bridge_id,
+    conversation_key,
+)
+from .transfer import HOLD_EVENT, TRANSFER_EVENT, TransferMixin
 
 _logger = logging.getLogger(__name__)
 
@@ -45,56 +62,27 @@ PROMPT_WAIT_FOR_ADMIN = "sound:conf-waitforleader"
 WAITING_EVENT = "TelephonyParticipantWaiting"
 REJECTED_EVENT = "TelephonyCallerRejected"  # three wrong access codes: the caller is sent away
 DTMF_EVENT = "TelephonyDtmf"  # user event: keys typed in Odoo for a channel, as if typed on its phone
-PEER_SUFFIX = "-peer"
 MUSIC_CHANNEL_PREFIX = "Announcer/"  # the channel Asterisk adds to a bridge to play its music on hold
 # Channels Asterisk itself puts in a bridge to play to it or record it: nobody takes part through them.
 PLAYER_CHANNEL_PREFIXES = (MUSIC_CHANNEL_PREFIX, "Recorder/")
-ORIGINATED_PREFIX = "telephony-"  # ids of the channels the application originates (dial, invite)
-ORIGINATED_KINDS = ("invite", "dial")
+ORIGINATED_PREFIX = "telephony-"  # ids of the channels Odoo originates (dial, invite)
+ORIGINATED_KINDS = ("invite", "dial", "transfer", "consult")
 
 
 def is_originated(channel_id):
     """Whether the application placed this channel itself (ids it chose): only those carry its own Stasis
     arguments. Channels the dial plan sends in have the PBX's ids (``1733130000.42``)."""
-    return channel_id.startswith(ORIGINATED_PREFIX) or channel_id.endswith(PEER_SUFFIX)
+    return (
+        channel_id.startswith(ORIGINATED_PREFIX)
+        or channel_id.endswith(PEER_SUFFIX)
+        or TRANSFER_LEG in channel_id
+        or CONSULT_LEG in channel_id
+    )
 
 
-CALL_BRIDGE_PREFIX = "call-"
 END_EVENTS = ("StasisEnd", "ChannelDestroyed")
 RING_SECONDS = 45  # how long a phone the PBX calls for us rings before we give up
 PROMPT_GRACE_SECONDS = 30  # our prompts last seconds: one not reported finished by then lost its event
-
-
-@dataclass
-class Room:
-    """What the router needs to know of a conference."""
-
-    key: int
-    bridge_id: str
-    access_code: str = ""
-    wait_for_administrator: bool = False
-    administrator_numbers: frozenset = frozenset()
-
-
-@dataclass
-class Forward:
-    """Connect the caller to one other endpoint (a user's phone, an outside number)."""
-
-    endpoint: str
-    caller_id: str = ""
-
-
-@dataclass
-class Caller:
-    channel_id: str
-    room: Room | None = None
-    number: str = ""
-    is_administrator: bool = False
-    state: str = "new"  # new, code, waiting, bridged, ringing (a peer we rang), forwarding, ended
-    digits: str = ""
-    tries: int = 0
-    peer_id: str = ""
-    answered_at: float = 0.0  # when we answered this channel (epoch seconds); 0 if we did not
 
 
 @dataclass
@@ -106,7 +94,7 @@ class RoomState:
     music: bool = False  # music on hold plays in the bridge, for someone alone in it
 
 
-class CallRouter:
+class CallRouter(TransferMixin):
     def __init__(
         self,
         client,
@@ -124,6 +112,7 @@ class CallRouter:
         self.prompt_grace_seconds = prompt_grace_seconds
         self.callers = {}
         self.rooms = {}
+        self.consults = {}  # the user's leg -> its Consult, during an attended transfer
         self.after_playback = {}  # playback id -> (what to do once it finished, channel id, when at the latest)
 
     # ------------------------------------------------------------------
@@ -142,10 +131,10 @@ class CallRouter:
                 self._start(channel, event.get("args") or [])
             elif kind == "ChannelDtmfReceived" and channel_id in self.callers:
                 self._digit(self.callers[channel_id], event.get("digit", ""))
-            elif kind == "ChannelUserevent" and event.get("eventname") == DTMF_EVENT:
-                self._typed_in_odoo(event.get("userevent") or {})
+            elif kind == "ChannelUserevent":
+                self._from_odoo(event.get("eventname"), event.get("userevent") or {})
             elif kind in END_EVENTS and channel_id in self.callers:
-                self._end(self.callers.pop(channel_id))
+                self._end(self.callers.pop(channel_id), _cause(event))
             elif kind == "ChannelEnteredBridge" and channel_id in self.callers:
                 self.callers[channel_id].state = "bridged"
             elif kind == "PlaybackFinished":
@@ -172,6 +161,9 @@ class CallRouter:
             self.callers[channel_id] = caller
             self._admit(caller)
             return
+        if args and args[0] in ("transfer", "consult"):
+            self._start_unfollowed_leg(channel_id, args)
+            return
         placed_from_odoo = bool(args) and args[0] == "dial" and len(args) >= 2
         dialled = args[1] if placed_from_odoo else (args[0] if args else "")
         # A phone of the PBX (a desk phone, a browser) dialling by itself places a call just as Odoo does.
@@ -185,11 +177,13 @@ class CallRouter:
             self.callers[channel_id] = caller
             self._receive(caller)
         elif isinstance(destination, Forward):
-            self.callers[channel_id] = Caller(channel_id, number=number, state="forwarding")
             name = (channel.get("caller") or {}).get("name") or ""
+            self.callers[channel_id] = Caller(
+                channel_id, number=number, state="forwarding", name=name, call_key=channel_id
+            )
             if not placed_from_odoo:
                 destination = _with_caller_name(destination, name, number)
-            self._forward(channel_id, destination)
+            self._forward(channel_id, destination, dialled)
         else:
             _logger.info("Nobody answers %r (from %r): hanging up channel %s", dialled, number, channel_id)
             self.client.hangup_if_present(channel_id)
@@ -206,6 +200,15 @@ class CallRouter:
             self.client.play(caller.channel_id, PROMPT_CODE)
         else:
             self._admit(caller)
+
+    def _from_odoo(self, name, fields):
+        """A user event Odoo sent: keys typed in the widget, hold or transfer (see pbx/transfer.py)."""
+        if name == DTMF_EVENT:
+            self._typed_in_odoo(fields)
+        elif name == HOLD_EVENT:
+            self._hold_from_odoo(fields)
+        elif name == TRANSFER_EVENT:
+            self._transfer_from_odoo(fields)
 
     def _typed_in_odoo(self, typed):
         caller = self.callers.get(typed.get("channel"))
@@ -350,16 +353,26 @@ class CallRouter:
         elif is_administrator:
             state.administrator_present = True
 
-    def _end(self, caller):
+    def _end(self, caller, cause=0):
+        """``caller`` hung up (or its call failed with ``cause``): end what depended on it."""
         self.after_playback = {
             playback_id: pending
             for playback_id, pending in self.after_playback.items()
             if pending[1] != caller.channel_id
         }
+        consult = self._consult_of(caller.channel_id)
+        if consult:
+            self._consult_party_left(consult, caller, cause)
+            return
+        if caller.role == "transfer" and caller.state == "ringing":
+            self._transfer_leg_failed(caller, cause)
+            return
         if caller.peer_id:
             self.callers.pop(caller.peer_id, None)
             self.client.hangup_if_present(caller.peer_id)
-            self.client.destroy_bridge_if_present(f"{CALL_BRIDGE_PREFIX}{min(caller.channel_id, caller.peer_id)}")
+            self.client.destroy_bridge_if_present(
+                caller.bridge_id or call_bridge_id(conversation_key(caller.channel_id))
+            )
         if not caller.room:
             return
         state = self.rooms.get(caller.room.key)
@@ -403,7 +416,7 @@ class CallRouter:
         for caller in [caller for caller in self.callers.values() if caller.channel_id not in live]:
             if not self.callers.pop(caller.channel_id, None):
                 continue
-            if caller.state == "ringing" and caller.peer_id in live:
+            if caller.state == "ringing" and not caller.role and caller.peer_id in live:
                 # Asterisk hangs up a callee who answers while the application has no listener ("Stasis app
                 # not active"): the caller still waits, so they are routed, and the callee rung, again.
                 self.callers.pop(caller.peer_id, None)
@@ -420,11 +433,16 @@ class CallRouter:
         for channel_id, room, number, waiting, is_administrator in members:
             if channel_id in live and channel_id not in self.callers:
                 self.adopt(channel_id, room, number, waiting, is_administrator, room.bridge_id in bridge_ids)
+        transferred = {conversation_key(c) for c in live if TRANSFER_LEG in c or CONSULT_LEG in c}
         for channel_id, channel in live.items():
-            if channel_id.endswith(PEER_SUFFIX):
+            if channel_id.endswith(PEER_SUFFIX) and conversation_key(channel_id) not in transferred:
                 self._safely(self._refollow_call, live.get(channel_id.removesuffix(PEER_SUFFIX)), channel, bridge_of)
+        self._refollow_transfers(
+            live, bridges, lambda channel_id: stasis_args(live[channel_id], self.client.app) is not None
+        )
+        legs_of = Counter(conversation_key(channel_id) for channel_id in live)
         for bridge in bridges:
-            self._safely(self._tidy_bridge, bridge, live, owned_bridge or (lambda bridge_id: False))
+            self._safely(self._tidy_bridge, bridge, live, legs_of, owned_bridge or (lambda bridge_id: False))
         for state in list(self.rooms.values()):
             if state.waiting and (state.administrator_present or not state.room.wait_for_administrator):
                 self._safely(self._release_waiting, state)
@@ -448,22 +466,31 @@ class CallRouter:
             return
         caller_id = caller_channel["id"]
         if peer_id not in self.callers:
-            number = (caller_channel.get("caller") or {}).get("number") or ""
-            self.callers[caller_id] = Caller(caller_id, number=number, state="forwarding", peer_id=peer_id)
-            self.callers[peer_id] = Caller(peer_id, state="ringing", peer_id=caller_id)
+            party = caller_channel.get("caller") or {}
+            self.callers[caller_id] = Caller(
+                caller_id,
+                number=party.get("number") or "",
+                name=party.get("name") or "",
+                state="forwarding",
+                peer_id=peer_id,
+                call_key=caller_id,
+            )
+            self.callers[peer_id] = Caller(peer_id, state="ringing", peer_id=caller_id, call_key=caller_id)
         peer = self.callers[peer_id]
         together = bridge_of.get(peer_id) and bridge_of.get(peer_id) == bridge_of.get(caller_id)
         if together:
             self.callers[caller_id].state = peer.state = "bridged"
+            self.callers[caller_id].bridge_id = peer.bridge_id = bridge_of[peer_id]
         elif peer_channel.get("state") == "Up":
             # The callee answered while nobody listened: connect them now, as their StasisStart would have.
             peer.state = "ringing"
             self._answered(peer)
 
-    def _tidy_bridge(self, bridge, live, owned_bridge):
+    def _tidy_bridge(self, bridge, live, legs_of, owned_bridge):
         bridge_id, members = bridge["id"], bridge.get("channels") or []
         if bridge_id.startswith(CALL_BRIDGE_PREFIX):
-            alone = [channel_id for channel_id in members if _other_leg(channel_id) not in live]
+            # A leg whose conversation has no other live leg is alone: nobody rings or consults for it.
+            alone = [c for c in members if c in live and legs_of[conversation_key(c)] < 2 or c not in live]
             if len(members) >= 2 or (members and not alone):
                 return
             for channel_id in alone:
@@ -505,10 +532,12 @@ class CallRouter:
     # Two-party calls
     # ------------------------------------------------------------------
 
-    def _forward(self, channel_id, destination):
+    def _forward(self, channel_id, destination, dialled=""):
         peer_id = f"{channel_id}{PEER_SUFFIX}"
         self.callers[channel_id].peer_id = peer_id
-        self.callers[peer_id] = Caller(peer_id, state="ringing", peer_id=channel_id)
+        self.callers[peer_id] = Caller(
+            peer_id, number=dialled, state="ringing", peer_id=channel_id, call_key=channel_id
+        )
         self.client.originate(
             destination.endpoint,
             app_args=["peer", channel_id],
@@ -518,20 +547,28 @@ class CallRouter:
         )
 
     def _answered(self, peer):
-        """A peer we rang answered: put both ends of the call in a bridge of their own."""
+        """A peer we rang answered: put both ends of the call in a bridge of their own (a transfer's target
+        joins the bridge of the party it takes over; a consulted target talks to the user in a new one)."""
         if peer.state != "ringing":
+            return
+        if peer.role == "transfer":
+            self._connect_transfer(peer)
+            return
+        if peer.role == "consult":
+            self._connect_consult(peer)
             return
         caller = self.callers.get(peer.peer_id)
         if caller is None:
             self.client.hangup_if_present(peer.channel_id)
             return
-        bridge_id = f"{CALL_BRIDGE_PREFIX}{min(caller.channel_id, peer.channel_id)}"
+        bridge_id = call_bridge_id(caller.channel_id)
         self.client.answer(caller.channel_id)
         caller.answered_at = time.time()
         self.client.create_bridge(bridge_id)
         self.client.add_channel(bridge_id, caller.channel_id)
         self.client.add_channel(bridge_id, peer.channel_id)
         caller.state = peer.state = "bridged"
+        caller.bridge_id = peer.bridge_id = bridge_id
 
 
 def from_own_phone(channel):
@@ -550,11 +587,9 @@ def _with_caller_name(destination, name, number):
     return Forward(destination.endpoint, f'"{name}" {destination.caller_id or f"<{number}>"}')
 
 
-def _other_leg(channel_id):
-    """The other leg of a two-party call: the caller of a ``-peer`` leg, the peer leg of a caller."""
-    if channel_id.endswith(PEER_SUFFIX):
-        return channel_id.removesuffix(PEER_SUFFIX)
-    return f"{channel_id}{PEER_SUFFIX}"
+def _cause(event):
+    cause = event.get("cause")
+    return int(cause) if isinstance(cause, int | str) and str(cause).isdigit() else 0
 
 
 def stasis_args(channel, app):

@@ -13,7 +13,8 @@ ARI resources implemented (under ``/ari``; HTTP basic auth or ``api_key=user:pas
 - ``GET|POST channels`` (originate: endpoint, app, appArgs, callerId, timeout, channelId),
   ``GET|DELETE channels/{id}``, ``POST channels/{id}/answer``, ``POST|DELETE channels/{id}/mute``
   (direction required), ``POST channels/{id}/dtmf``, ``POST channels/{id}/play``,
-  ``POST|DELETE channels/{id}/moh``, ``POST channels/{id}/variable``
+  ``POST|DELETE channels/{id}/moh``, ``POST|DELETE channels/{id}/hold``, ``POST|DELETE channels/{id}/ring``,
+  ``POST channels/{id}/variable``
 - ``GET|POST bridges``, ``POST bridges/{id}`` (create with that id), ``GET|DELETE bridges/{id}``,
   ``POST bridges/{id}/addChannel``, ``POST bridges/{id}/removeChannel``, ``POST bridges/{id}/play``,
   ``POST|DELETE bridges/{id}/moh``
@@ -25,7 +26,8 @@ ARI resources implemented (under ``/ari``; HTTP basic auth or ``api_key=user:pas
 
 Events sent: StasisStart, StasisEnd, ChannelStateChange, ChannelDtmfReceived, ChannelTalkingStarted,
 ChannelTalkingFinished, ChannelEnteredBridge, ChannelLeftBridge, ChannelHangupRequest,
-ChannelDestroyed (with cause and cause_txt), ChannelUserevent, PlaybackStarted, PlaybackFinished, ApplicationReplaced.
+ChannelDestroyed (with cause and cause_txt), ChannelUserevent, ChannelHold, ChannelUnhold, PlaybackStarted,
+PlaybackFinished, ApplicationReplaced.
 
 Simulator-only control endpoints (no Asterisk has them), under ``/_sim``, same credentials:
 ``POST _sim/calls?caller=N&dialled=N`` (an outside caller dials a number: the channel enters the
@@ -33,6 +35,7 @@ application; while it is not active, the call goes to the outage fallback and ta
 ``&endpoint=201`` makes it the PBX's phone 201 dialling by itself, channel ``PJSIP/201-…``),
 ``POST _sim/channels/{id}/dtmf?digits=12#`` (a phone's keypad),
 ``POST _sim/channels/{id}/talk?talking=1|0``, ``POST _sim/channels/{id}/hangup`` (the phone hangs up),
+``POST _sim/channels/{id}/hold?on=1|0`` (the phone's own hold key),
 ``POST _sim/drop`` (close every event WebSocket), ``POST _sim/delay?seconds=S`` (slow every ARI answer).
 
 Where it behaves like Asterisk 22 because the addon relies on it (the Asterisk fact behind each):
@@ -68,6 +71,15 @@ Where it behaves like Asterisk 22 because the addon relies on it (the Asterisk f
   ``Local/<key>@telephony-outage-forget`` deletes one record and never answers.
 - A second websocket on an application's name takes all its events; the previous socket gets one
   ``ApplicationReplaced`` event and nothing after it, and is not closed (Asterisk 22.10.1: no refusal, no error).
+- ``POST channels/{id}/hold`` holds *that* channel: Asterisk's ``app_control_hold`` (res/stasis/control.c) runs
+  ``ast_indicate(HOLD)`` on it, and chan_pjsip answers by playing it music on hold (``moh_passthrough=no``) or by
+  putting its phone on hold; the channel keeps sending its audio into its bridge. No event is sent: ``ChannelHold``
+  and ``ChannelUnhold`` come from ``ast_queue_hold``/``ast_queue_unhold``, which chan_pjsip calls when a phone puts
+  its call on hold itself (a re-INVITE ``sendonly``): the ``/_sim`` hold key. ``POST channels/{id}/ring`` has an
+  answered channel hear the ring tone (the core plays it in band). (Read in Asterisk 22's source.)
+- Hold, unhold and ring of a channel that is not in Stasis answer 409 "Channel not in Stasis application".
+- ``addChannel`` of a channel already in another bridge moves it (``control_swap_channel_in_bridge`` departs
+  the Stasis bridge it is in first): ChannelLeftBridge, then ChannelEnteredBridge.
 - Originating a channel id that exists answers 409 "Channel with given unique ID already exists".
 - Channels carry their ``creationtime``.
 - Dynamic configuration (seen on Asterisk 22.10.1 with res_pjsip's endpoint, aor and auth mapped to astdb):
@@ -186,6 +198,9 @@ class Channel:
         self.talk_detect = False
         self.talking = False
         self.moh = False
+        self.held = False  # put on hold through ARI: this channel hears music on hold
+        self.ringback = False  # ARI ring: this channel hears the ring tone
+        self.phone_on_hold = False  # its phone's own hold key
         self.bridge_id = None
         self.variables = {}
         self.playbacks = {}  # playback id -> (its task, the playback) while it plays
@@ -368,6 +383,10 @@ class Simulator:
             web.post("/ari/channels/{id}/play", self.play_on_channel),
             web.post("/ari/channels/{id}/moh", self.start_moh),
             web.delete("/ari/channels/{id}/moh", self.stop_moh),
+            web.post("/ari/channels/{id}/hold", self.hold),
+            web.delete("/ari/channels/{id}/hold", self.unhold),
+            web.post("/ari/channels/{id}/ring", self.ring),
+            web.delete("/ari/channels/{id}/ring", self.ring_stop),
             web.post("/ari/channels/{id}/variable", self.set_variable),
             web.get("/ari/channels/{id}/variable", self.get_variable),
             web.get("/ari/bridges", self.list_bridges),
@@ -387,6 +406,7 @@ class Simulator:
             web.post("/_sim/channels/{id}/dtmf", self.sim_press),
             web.post("/_sim/channels/{id}/talk", self.sim_talk),
             web.post("/_sim/channels/{id}/hangup", self.sim_phone_hangup),
+            web.post("/_sim/channels/{id}/hold", self.sim_phone_hold),
             web.post("/_sim/drop", self.sim_drop),
             web.post("/_sim/delay", self.sim_delay),
         ]
@@ -658,6 +678,29 @@ class Simulator:
         self._channel(request).moh = False
         return web.Response(status=204)
 
+    def _controlled_channel(self, request):
+        """A channel the application controls: ARI answers 409 for one that exists outside Stasis."""
+        channel = self._channel(request)
+        if not channel.in_stasis:
+            raise AriError(409, "Channel not in Stasis application")
+        return channel
+
+    async def hold(self, request):
+        self._controlled_channel(request).held = True
+        return web.Response(status=204)
+
+    async def unhold(self, request):
+        self._controlled_channel(request).held = False
+        return web.Response(status=204)
+
+    async def ring(self, request):
+        self._controlled_channel(request).ringback = True
+        return web.Response(status=204)
+
+    async def ring_stop(self, request):
+        self._controlled_channel(request).ringback = False
+        return web.Response(status=204)
+
     async def set_variable(self, request):
         channel = self._channel(request)
         name = request.query.get("variable")
@@ -907,6 +950,14 @@ class Simulator:
 
     async def sim_phone_hangup(self, request):
         await self._destroy(self._channel(request), 16)
+        return web.Response(status=204)
+
+    async def sim_phone_hold(self, request):
+        channel = self._channel(request)
+        on_hold = request.query.get("on", "1") not in ("0", "false")
+        if channel.phone_on_hold != on_hold:
+            channel.phone_on_hold = on_hold
+            await self._emit_channel(channel, "ChannelHold" if on_hold else "ChannelUnhold")
         return web.Response(status=204)
 
     async def sim_drop(self, request):

@@ -109,6 +109,40 @@ class TestVoipWidget(SharedCursorMixin, HttpCase):
         self.assertEqual(states["Dee Meeting"][0], "joined")
         self.assertEqual(states["Widget User"][0], "left")
 
+    def test_hold_resume_and_transfer_a_call_from_the_widget(self):
+        """Desk-phone mode: the widget user's phone rings first, then the colleague's; hold, resume and a blind
+        transfer all go through the PBX (the simulator) and come back to the widget over the bus."""
+        self.env["res.users"].search([("telephony_extension", "in", ["7111", "7112"])]).telephony_extension = False
+        users = self.env["res.users"].with_context(no_reset_password=True)
+        una, vic = (
+            users.create({"name": f"{name} Transfer", "login": f"{name.lower()}_transfer", "telephony_extension": ext})
+            for name, ext in (("Una", "7111"), ("Vic", "7112"))
+        )
+        self.env.flush_all()
+        listener = PbxListener(self.registry, self.pbx.id, standby_poll=0.2)
+        listener.start()
+        self.addCleanup(listener.join, 15)
+        self.addCleanup(listener.stop)
+        self.assertTrue(listener.active.wait(15))
+        self.start_tour("/odoo", "telephony_transfer_tour", login="widget_user", timeout=180)
+        call = self._read(lambda: self.env["telephony.call"].search([("user_id", "=", self.user.id)], limit=1))
+        expected = {
+            "called_number": "7111",
+            "state": "answered",
+            "answered_user_id": una.id,
+            "transfer_state": "answered",
+            "transfer_user_id": vic.id,
+            "transferred_by_id": self.user.id,
+            "on_hold": False,
+            "end_date": False,
+        }
+        self._read(lambda: self.assertRecordValues(call, [expected]))
+        una_leg, vic_leg = f"{call.pbx_unique_id}-peer", self._read(lambda: call.transfer_leg_id)
+        bridges = {channel_id: b.id for b in list(self.simulator.bridges.values()) for channel_id in b.channels}
+        self.assertEqual(bridges.get(una_leg), bridges.get(vic_leg), "Una now talks to Vic")
+        self.assertTrue(self.simulator.channels[vic_leg].name.startswith("PJSIP/7112"))
+        self.assertNotIn(call.pbx_unique_id, self.simulator.channels, "the widget user's phone is free")
+
     def test_test_connection_on_a_new_pbx_stays_on_the_new_pbx(self):
         existing = self.env["telephony.pbx"].create(
             {"name": "Existing PBX", "ari_url": "http://127.0.0.1:9", "ari_app": "existing_app", "active": False}

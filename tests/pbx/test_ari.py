@@ -13,6 +13,7 @@ from pbx.ari import (
     AriClient,
     AriDisabled,
     PbxAuthError,
+    PbxConflict,
     PbxNotFound,
     PbxOriginateTimeout,
     PbxRequestError,
@@ -259,3 +260,30 @@ def test_originate_refuses_an_argument_with_a_comma(client, pbx):
     with pytest.raises(PbxRequestError, match="comma"):
         client.originate("PJSIP/101", app_args=["dial", "+33612345678,201", "202"], channel_id="telephony-comma")
     assert "telephony-comma" not in {channel["id"] for channel in client.list_channels()}
+
+
+def test_hold_holds_the_channel_it_names_and_reports_nothing(simulated_phone, client, events, pbx):
+    """Asterisk indicates HOLD to the channel named (it hears the music); ChannelHold is a phone's own hold key."""
+    channel_id = _channel_id()
+    client.originate(pbx.endpoint("answers"), channel_id=channel_id)
+    events.wait_for("StasisStart", channel_id)
+    client.hold(channel_id)
+    client.ring(channel_id)
+    assert pbx.simulator.channels[channel_id].held and pbx.simulator.channels[channel_id].ringback
+    client.ring_stop(channel_id)
+    client.unhold(channel_id)
+    assert not pbx.simulator.channels[channel_id].held and not pbx.simulator.channels[channel_id].ringback
+    pbx.control(f"channels/{channel_id}/hold", on=1)
+    events.wait_for("ChannelHold", channel_id)
+    pbx.control(f"channels/{channel_id}/hold", on=0)
+    events.wait_for("ChannelUnhold", channel_id)
+    assert len(events.of("ChannelHold", channel_id)) == 1, "the ARI hold raised no event of its own"
+    client.hangup(channel_id)
+
+
+def test_hold_of_a_channel_outside_the_application_is_refused(client, pbx):
+    channel_id = _channel_id()
+    client.originate(pbx.endpoint("no_answer"), channel_id=channel_id, timeout=5)
+    with pytest.raises(PbxConflict, match="not in Stasis"):
+        client.hold(channel_id)
+    client.hangup(channel_id)

@@ -5,6 +5,7 @@ import { registry } from "@web/core/registry";
 import { user } from "@web/core/user";
 
 const LIVE_STATES = ["ringing", "answered"];
+const HANDED_OVER = ["ringing", "answered"];
 const LIVE_PARTICIPANT_STATES = ["calling", "ringing", "waiting", "joined"];
 /** The calls whose action this browser tab ran: a reload must not run it again over the page reloaded. */
 const ACTED_CALLS_KEY = "telephony.actedCalls";
@@ -197,6 +198,20 @@ export const telephonyService = {
             }
         }
 
+        /** Hold and transfer of my current call: the PBX does them, and the call's changes come over the bus. */
+        async function callAction(method, args = []) {
+            if (!state.call) {
+                return false;
+            }
+            try {
+                await orm.call("telephony.call", method, [[state.call.id], ...args]);
+            } catch (error) {
+                showError(error);
+                return false;
+            }
+            return true;
+        }
+
         function showConference(conference) {
             const others = state.conferences.filter((c) => c.id !== conference.id);
             const live = conference.participants.some((p) => LIVE_PARTICIPANT_STATES.includes(p.state));
@@ -235,8 +250,10 @@ export const telephonyService = {
             state.conferences = state.conferences.filter((c) => c.id !== conferenceId);
         }
 
+        /** Whether the call is on for me: one I transferred away goes on without me. */
         function isLive(call) {
-            return LIVE_STATES.includes(call.state) && !call.end_date;
+            const handedOver = call.transferred_by_id === user.userId && HANDED_OVER.includes(call.transfer_state);
+            return LIVE_STATES.includes(call.state) && !call.end_date && !handedOver;
         }
 
         bus.subscribe("telephony/call", (payload) => {
@@ -273,6 +290,11 @@ export const telephonyService = {
             dial,
             sendDtmf,
             hangUp,
+            hold: () => callAction("action_hold"),
+            resume: () => callAction("action_unhold"),
+            transfer: (target, attended) => callAction("action_transfer", [target, attended]),
+            completeTransfer: () => callAction("action_complete_transfer"),
+            cancelTransfer: () => callAction("action_cancel_transfer"),
             isLive,
             loadConferences,
             showConference,

@@ -7,11 +7,12 @@ import { deserializeDateTime, formatDateTime } from "@web/core/l10n/dates";
 import { useService } from "@web/core/utils/hooks";
 import { user } from "@web/core/user";
 import { TelephonyNumberInput } from "../number_input/number_input";
+import { CallControls, handedOverStatus } from "./call_controls";
 
 const KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"];
 
 export class VoipSystray extends Component {
-    static components = { Dropdown, TelephonyNumberInput };
+    static components = { Dropdown, TelephonyNumberInput, CallControls };
     static props = [];
     static template = "telephony.VoipSystray";
 
@@ -138,6 +139,10 @@ export class VoipSystray extends Component {
         if (!this.call || (this.softphone.inCall && !this.telephony.isLive(this.call))) {
             // The browser's call has not reached the journal yet.
             return this.softphone.inCall ? _t("Calling…") : "";
+        }
+        const handedOver = handedOverStatus(this.call, user.userId);
+        if (handedOver) {
+            return handedOver;
         }
         if (this.call.end_date) {
             const labels = {
