@@ -177,7 +177,10 @@ function mockOdoo(config = CONFIG) {
         return { target: args[0].replace(/\s/g, "").replace(/^0/, "+33") };
     });
     onRpc("telephony.call", "telephony_search_targets", () => []);
-    onRpc("telephony.call", "action_dial", ({ args }) => rpcs.push(["action_dial", args[0]]));
+    onRpc("telephony.call", "action_dial", ({ args }) => {
+        rpcs.push(["action_dial", args[0]]);
+        return { id: 1, direction: "outbound", state: "ringing", called_number: args[0], end_date: false };
+    });
     onRpc("telephony.call", "action_send_dtmf", ({ args }) => rpcs.push(["action_send_dtmf", args[1]]));
     patchWithCleanup(browser.navigator, { mediaDevices: { getUserMedia: async () => ({}) } });
     return rpcs;
