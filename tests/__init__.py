@@ -28,3 +28,4 @@ from . import test_attack_rights
 from . import test_softphone
 from . import test_click_to_dial
 from . import test_click_to_dial_ui
+from . import test_softphone_attack
