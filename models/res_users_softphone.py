@@ -6,7 +6,7 @@ import secrets
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from ..tools.groups import MANAGER_GROUP
+from ..tools.groups import MANAGER_GROUP, USER_GROUP
 
 _logger = logging.getLogger(__name__)
 
@@ -24,9 +24,10 @@ class ResUsers(models.Model):
         help="Desk phone: Odoo rings your phone first, then calls the number. This browser: the VoIP widget is "
         "your phone (microphone and speakers); calls ring in Odoo.",
     )
-    # Readable by managers (they may copy it into pjsip.conf); a user reads their own only through
-    # telephony_softphone_config, never in a list or a log.
-    telephony_sip_password = fields.Char(string="SIP Password", groups=MANAGER_GROUP, copy=False, readonly=True)
+    # A user reads their own only through telephony_softphone_config; managers of the user's company read it in
+    # telephony_sip_account. Not readable by managers through the ORM: internal users are readable across
+    # companies, and a field's groups cannot tell one company's manager from another's.
+    telephony_sip_password = fields.Char(string="SIP Password", groups="base.group_system", copy=False, readonly=True)
     # The extension whose browser phone the PBX has for this user (empty: none, or not known to be there).
     telephony_sip_provisioned = fields.Char(groups=MANAGER_GROUP, copy=False, readonly=True)
     telephony_sip_account = fields.Text(
@@ -37,12 +38,20 @@ class ResUsers(models.Model):
     )
 
     @api.depends("telephony_phone", "telephony_extension", "telephony_sip_password")
+    @api.depends_context("uid")
     def _compute_telephony_sip_account(self):
+        reader_companies = self.env.user.company_ids
         for user in self:
             pbx = self.env["telephony.pbx"]._default_pbx(user.company_id)
-            ready = user.telephony_phone == "browser" and user.telephony_extension and user.telephony_sip_password
+            password = user.sudo().telephony_sip_password
+            ready = (
+                user.telephony_phone == "browser"
+                and user.telephony_extension
+                and password
+                and user.sudo().company_ids & reader_companies
+            )
             user.telephony_sip_account = (
-                pbx._softphone_manual_config(user, user.telephony_sip_password)
+                pbx._softphone_manual_config(user, password)
                 if ready and pbx and pbx.softphone_provisioning == "manual"
                 else False
             )
@@ -57,6 +66,12 @@ class ResUsers(models.Model):
             if user.telephony_phone != "browser" or user.telephony_extension != before[user.id] or not user.active:
                 user._telephony_forget_browser_phone(before[user.id])
         return result
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_telephony_browser_phone(self):
+        # Its owner knows the account's password: left on the PBX, it would still place calls.
+        for user in self.sudo().filtered("telephony_sip_provisioned"):
+            user._telephony_forget_browser_phone(user.telephony_sip_provisioned)
 
     def _telephony_forget_browser_phone(self, extension):
         """The PBX no longer rings this user's browser on ``extension``. A PBX that cannot be told keeps the
@@ -110,6 +125,9 @@ class ResUsers(models.Model):
     def _telephony_softphone_unavailable_reason(self, user):
         if user.telephony_phone != "browser" or not user.telephony_enabled:
             return self.env._("Calling from Odoo is turned off for you.")
+        if not user.has_group(USER_GROUP):
+            # Odoo places no call for them (see _telephony_dial_target): nor does a SIP account it would give.
+            return self.env._("Only telephony users place calls from Odoo.")
         if not user.telephony_extension:
             return self.env._("You have no extension yet: ask a telephony manager to give you one.")
         pbx = self.env["telephony.pbx"]._default_pbx(user.company_id)

@@ -1,10 +1,15 @@
 """Where a call goes: incoming numbers, rooms, users' extensions and outside numbers."""
 
+import re
+
 from odoo import models
 
 from ..pbx.conference import Forward
 from ..tools.phone import to_e164
 from .telephony_extension_mixin import EXTENSION_PATTERN
+
+# What ends a caller id's display name, or its line in pjsip.conf.
+UNSAFE_NAME_CHARACTERS = re.compile(r'["<>\\;\x00-\x1f\x7f]')
 
 
 class TelephonyPbx(models.Model):
@@ -72,7 +77,8 @@ class TelephonyPbx(models.Model):
         """
         self.ensure_one()
         destination = self._resolve_destination(dialled, caller)
-        caller_id = _caller_id(caller, self._user_with_extension(caller).name)
+        caller_user = self._user_with_extension(caller)
+        caller_id = _caller_id(caller, caller_user.name)
         conference = self.env["telephony.conference"].sudo().browse(destination.get("conference_id"))
         if conference:
             return conference._router_room()
@@ -84,7 +90,9 @@ class TelephonyPbx(models.Model):
             if called_user:
                 return Forward(self._endpoint_for(dialled, internal=True), caller_id)
         e164 = to_e164(dialled, self.company_id.country_id.code)
-        if outbound and e164:
+        # The router's "outbound" only says the channel came from the endpoint named after its caller number:
+        # Asterisk's anonymous endpoint, or a trunk named after the number it presents, passes that too.
+        if outbound and e164 and caller_user:
             return Forward(self._endpoint_for(e164, internal=False), caller_id)
         return None
 
@@ -93,5 +101,11 @@ def _caller_id(number, name=None):
     """``"Anna" <201>``, or ``<+33612345678>`` for a number nobody's name goes with."""
     if not number:
         return ""
-    name = (name or "").replace('"', "").strip()
+    name = caller_id_name(name)
     return f'"{name}" <{number}>' if name else f"<{number}>"
+
+
+def caller_id_name(name):
+    """``name`` as the display name of a caller id: users name themselves, and a quote, a bracket, a backslash
+    or a line break would end the name or the line in pjsip.conf (``;`` starts a comment there)."""
+    return " ".join(UNSAFE_NAME_CHARACTERS.sub(" ", name or "").split())

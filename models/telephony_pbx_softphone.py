@@ -12,6 +12,7 @@ from odoo.exceptions import UserError, ValidationError
 
 from ..pbx.ari import PbxForbidden
 from ..tools.groups import MANAGER_GROUP
+from .telephony_pbx_routing import caller_id_name
 
 PJSIP_CONFIG = "res_pjsip"
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
@@ -82,7 +83,7 @@ class TelephonyPbx(models.Model):
         """The three PJSIP objects of ``user``'s browser phone, named after their extension."""
         self.ensure_one()
         extension = user.telephony_extension
-        name = (user.name or "").replace('"', "").strip()
+        name = caller_id_name(user.name)
         return {
             "auth": {"auth_type": "userpass", "username": extension, "password": password},
             "aor": {"max_contacts": SOFTPHONE_MAX_CONTACTS, "remove_existing": "yes", "qualify_frequency": 30},
