@@ -282,6 +282,16 @@ test("a call ringing the browser pops up with Answer and Decline", async () => {
     expect(".o-telephony-IncomingCall").toHaveCount(0);
 });
 
+test("a meeting calling the browser shows as the conference, without the PBX's own name as a number", async () => {
+    const pbx = fakeSipLibrary();
+    mockOdoo();
+    await openPanel();
+    pbx.userAgents[0].ring("asterisk", "Conference");
+    await animationFrame();
+    expect(".o-telephony-IncomingCall-name").toHaveText("Conference");
+    expect(".o-telephony-IncomingCall").not.toHaveText(/asterisk/);
+});
+
 test("a caller who hangs up while it rings takes the popup away", async () => {
     const pbx = fakeSipLibrary();
     mockOdoo();

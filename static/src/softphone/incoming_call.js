@@ -36,7 +36,9 @@ export class IncomingCall extends Component {
     get callerDetails() {
         const card = this.card;
         const partner = card?.partners.find((p) => p.id === card.partner_id);
-        return [partner?.function, partner?.company_name, card?.number_international || this.softphone.incoming.number]
+        // A call the PBX places itself (a meeting) comes from "asterisk", which is no number to show.
+        const number = /^[+\d*#]+$/.test(this.softphone.incoming.number) ? this.softphone.incoming.number : "";
+        return [partner?.function, partner?.company_name, card?.number_international || number]
             .filter(Boolean)
             .join(" · ");
     }
