@@ -3,7 +3,7 @@
 from odoo import api, models
 
 from ..pbx.calls import CONSULT_LEG
-from ..pbx.conference import REJECTED_EVENT, is_originated
+from ..pbx.conference import REJECTED_EVENT, from_own_phone, is_originated
 from ..pbx.transfer import HELD_REPORT, TRANSFER_REPORT
 from ..tools.ari_events import caller_number, dialled_number, event_datetime, hangup_cause
 from .telephony_call_dial import DIAL_PREFIX
@@ -61,7 +61,7 @@ class TelephonyCall(models.Model):
         """Journal a call the PBX sent into the application; the PBX's channel id keys the row."""
         called = dialled_number(event)
         caller = caller_number(event)
-        destination = pbx._resolve_destination(called, caller)
+        destination = pbx._resolve_destination(called, caller, caller_is_phone=from_own_phone(event["channel"]))
         return self.create(
             {
                 "pbx_id": pbx.id,

@@ -15,15 +15,16 @@ UNSAFE_NAME_CHARACTERS = re.compile(r'["<>\\;\x00-\x1f\x7f]')
 class TelephonyPbx(models.Model):
     _inherit = "telephony.pbx"
 
-    def _resolve_destination(self, called, caller):
+    def _resolve_destination(self, called, caller, caller_is_phone=True):
         """Who a call to ``called`` from ``caller`` is for, as telephony.call values.
 
         An incoming number wins over an extension (a public number may end like an
-        extension); a caller who is a user's extension makes the call internal.
+        extension); a caller who is a user's extension makes the call internal, when the call comes from
+        that phone (``caller_is_phone``): a trunk presenting an extension is an outside caller.
         """
         self.ensure_one()
         values = {"direction": "inbound"}
-        caller_user = self._user_with_extension(caller)
+        caller_user = self._user_with_extension(caller) if caller_is_phone else self.env["res.users"]
         if caller_user:
             # A user's phone dialling an outside number by itself places an outbound call.
             direction = "internal" if EXTENSION_PATTERN.fullmatch(called or "") else "outbound"
@@ -76,8 +77,10 @@ class TelephonyPbx(models.Model):
         (the router adds an outside caller's name, which only the PBX knows).
         """
         self.ensure_one()
-        destination = self._resolve_destination(dialled, caller)
-        caller_user = self._user_with_extension(caller)
+        # The router's "outbound" says the call comes from Odoo or from the phone named after its caller number:
+        # only then is the caller the user of that extension.
+        destination = self._resolve_destination(dialled, caller, caller_is_phone=outbound)
+        caller_user = self._user_with_extension(caller) if outbound else self.env["res.users"]
         caller_id = _caller_id(caller, caller_user.name)
         conference = self.env["telephony.conference"].sudo().browse(destination.get("conference_id"))
         if conference:

@@ -55,6 +55,11 @@ class TestJournalThroughTheListener(SharedCursorMixin, HttpCase):
     def _sim(self, path, **params):
         return sim_control(self.simulator, path, **params)
 
+    def _hang_up_and_wait(self, channel_id):
+        """End the test's call and let the listener record it: a batch still running at teardown fails."""
+        self._sim(f"channels/{channel_id}/hangup")
+        self._wait_until(lambda: all(self._calls().mapped("end_date")), message="the call ending")
+
     def _calls(self):
         return self.env["telephony.call"].search([("pbx_id", "=", self.pbx.id)], order="id")
 
@@ -117,15 +122,17 @@ class TestJournalThroughTheListener(SharedCursorMixin, HttpCase):
             )
             peer = self.simulator.channels[f"{channel_id}-peer"]
         self.assertEqual(peer.name.split("-")[0], "Local/+33612345670@from")
+        self._hang_up_and_wait(channel_id)
 
     def test_a_phone_calling_a_colleague_by_itself_is_the_callers_call(self):
         rita, sam = self.users["7201"], self.users["7202"]
-        self._sim("calls", dialled="7201", caller="7202", endpoint="7202")
+        channel_id = self._sim("calls", dialled="7201", caller="7202", endpoint="7202")["id"]
         self._wait_until(lambda: self._calls().state == "answered", message="Rita answering")
         with self.registry.test_lock:
             self.assertRecordValues(
                 self._calls(), [{"direction": "internal", "user_id": sam.id, "answered_user_id": rita.id}]
             )
+        self._hang_up_and_wait(channel_id)
 
     def test_a_phone_calling_a_room_by_itself_rings_until_its_code_lets_it_in(self):
         sam = self.users["7202"]
@@ -137,6 +144,21 @@ class TestJournalThroughTheListener(SharedCursorMixin, HttpCase):
             )
         self._sim(f"channels/{channel_id}/dtmf", digits="2468#")
         self._wait_until(lambda: self._calls().state == "answered", message="the code letting Sam in")
+        self._hang_up_and_wait(channel_id)
+
+    def test_an_outside_caller_presenting_an_extension_is_not_that_user(self):
+        rita, sam = self.users["7201"], self.users["7202"]
+        channel_id = self._sim("calls", dialled="7201", caller="7202")["id"]
+        self._wait_until(lambda: self._calls().state == "answered", message="Rita answering")
+        with self.registry.test_lock:
+            self.assertRecordValues(
+                self._calls(),
+                [{"direction": "inbound", "user_id": rita.id, "answered_user_id": rita.id, "caller_number": "7202"}],
+            )
+            self.assertNotIn(self._calls(), self.env["telephony.call"].with_user(sam).search([]), "not Sam's call")
+            peer = self.simulator.channels[f"{channel_id}-peer"]
+        self.assertNotEqual(peer.caller["name"], sam.name, "Rita's phone does not show Sam calling")
+        self._hang_up_and_wait(channel_id)
 
     def test_an_outside_caller_presenting_an_extension_gets_no_trunk(self):
         channel_id = self._sim("calls", dialled="+33612345670", caller="7201")["id"]
