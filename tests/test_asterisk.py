@@ -89,7 +89,8 @@ class TestRealAsterisk(SharedCursorMixin, HttpCase):
                 call.with_user(user).action_send_dtmf("2468#")
             if self._read(lambda: participant.search([("channel_id", "=", call.pbx_unique_id)])):
                 break
-        return call, participant.search([("channel_id", "=", call.pbx_unique_id)])
+        # The listener thread shares the test's cursor: read under the test lock, as _read does.
+        return call, self._read(lambda: participant.search([("channel_id", "=", call.pbx_unique_id)]))
 
     def test_room_with_code_waits_for_its_administrator(self):
         listener = PbxListener(self.registry, self.pbx.id, standby_poll=0.2)
