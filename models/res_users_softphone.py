@@ -58,14 +58,25 @@ class ResUsers(models.Model):
 
     def write(self, vals):
         moved = self.browse()
-        if {"telephony_phone", "telephony_extension", "active"} & set(vals):
+        if {"telephony_phone", "telephony_extension", "active", "groups_id"} & set(vals):
             moved = self.sudo().filtered("telephony_sip_provisioned")
             before = {user.id: user.telephony_sip_provisioned for user in moved}
         result = super().write(vals)
         for user in moved:
-            if user.telephony_phone != "browser" or user.telephony_extension != before[user.id] or not user.active:
+            if not user._telephony_keeps_browser_phone(before[user.id]):
                 user._telephony_forget_browser_phone(before[user.id])
         return result
+
+    def _telephony_keeps_browser_phone(self, extension):
+        """Whether the PBX should still ring this user's browser on ``extension``: a user who left browser mode,
+        changed extension, was archived or is no longer a telephony user has no browser phone."""
+        self.ensure_one()
+        return (
+            self.telephony_phone == "browser"
+            and self.telephony_extension == extension
+            and self.active
+            and self.has_group(USER_GROUP)
+        )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_telephony_browser_phone(self):

@@ -117,6 +117,12 @@ class TestSoftphone(TelephonyCase):
         self.assertEqual(self._account_on_pbx(), {"endpoint": None, "aor": None, "auth": None})
         self.assertFalse(self.user_anna.sudo().telephony_sip_provisioned)
 
+    def test_leaving_the_telephony_users_deletes_the_browser_phone(self):
+        self._config(self.user_anna)
+        self.user_anna.write({"groups_id": [(3, self.env.ref("telephony.group_telephony_user").id)]})
+        self.assertEqual(self._account_on_pbx(), {"endpoint": None, "aor": None, "auth": None})
+        self.assertFalse(self.user_anna.sudo().telephony_sip_provisioned)
+
     def test_a_new_extension_moves_the_browser_phone(self):
         self._config(self.user_anna)
         self.user_anna.with_user(self.manager).telephony_extension = "209"
