@@ -9,8 +9,9 @@ from .common import TelephonyCase
 WEBSOCKET = "ws://127.0.0.1:8088/ws"
 
 
-@tagged("post_install", "-at_install")
-class TestSoftphone(TelephonyCase):
+class SoftphoneCase(TelephonyCase):
+    """Anna in browser mode, on a PBX played by the simulator, whose dynamic configuration starts empty."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -33,6 +34,10 @@ class TestSoftphone(TelephonyCase):
             object_type: self.simulator.config_objects.get((object_type, extension))
             for object_type in ("endpoint", "aor", "auth")
         }
+
+
+@tagged("post_install", "-at_install")
+class TestSoftphone(SoftphoneCase):
 
     def test_users_choose_their_phone_themselves(self):
         self.user_boris.with_user(self.user_boris).write({"telephony_phone": "browser"})

@@ -5,22 +5,16 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
 from ..pbx.conference import from_own_phone
-from ..pbx.simulator import Simulator
-from .common import TelephonyCase
+from .test_softphone import SoftphoneCase
 
-WEBSOCKET = "ws://127.0.0.1:8088/ws"
 OUTSIDE_NUMBER = "+33612345678"
 
 
 @tagged("post_install", "-at_install")
-class TestSoftphoneAttack(TelephonyCase):
+class TestSoftphoneAttack(SoftphoneCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.simulator = Simulator(port=0).start()
-        cls.addClassCleanup(cls.simulator.stop)
-        cls.pbx.write({"ari_url": cls.simulator.url, "ari_password": "telephony"})
-        cls.user_anna.write({"telephony_enabled": True, "telephony_phone": "browser"})
         cls.other_manager = new_test_user(
             cls.env,
             login="be_manager_t",
@@ -28,21 +22,6 @@ class TestSoftphoneAttack(TelephonyCase):
             company_id=cls.other_company.id,
             company_ids=[(6, 0, [cls.other_company.id])],
         )
-
-    def setUp(self):
-        super().setUp()
-        self.simulator.config_objects.clear()
-        self.simulator.static_config.clear()
-        self.pbx.softphone_websocket_url = WEBSOCKET
-
-    def _config(self, user):
-        return self.env["res.users"].with_user(user).telephony_softphone_config()
-
-    def _account_on_pbx(self, extension="201"):
-        return {
-            object_type: self.simulator.config_objects.get((object_type, extension))
-            for object_type in ("endpoint", "aor", "auth")
-        }
 
     def _assert_password_unreadable(self, reader, password):
         users = self.env["res.users"].with_user(reader)
