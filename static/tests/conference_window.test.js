@@ -101,6 +101,37 @@ test("a participant mutes themselves and leaves, but moderates nobody", async ()
     ]);
 });
 
+test("a participant the moderator muted sees it and cannot unmute themselves", async () => {
+    const calls = mockTelephony(101);
+    await mountWithCleanup(ConferenceWindow, {
+        props: {
+            conference: conference([participant(1, "Ann", { muted: true, muted_by_moderator: true }), participant(2, "Ben")]),
+        },
+    });
+    expect("[data-participant-name='Ann'] .o-telephony-MutedMark").toHaveAttribute("title", "Muted by the moderator");
+    expect(".o-telephony-MuteMyself").toHaveText("Muted by the moderator");
+    expect(".o-telephony-MuteMyself").toHaveAttribute("disabled");
+    await click(".o-telephony-Leave");
+    await animationFrame();
+    expect(calls).toEqual([["participant", 1, "action_leave", []]]);
+});
+
+test("the moderator muted by nobody but themselves may unmute", async () => {
+    const calls = mockTelephony(CREATOR);
+    await mountWithCleanup(ConferenceWindow, {
+        props: {
+            conference: conference([
+                participant(1, "Ann", { user_id: CREATOR, muted: true, muted_by_moderator: true }),
+                participant(2, "Ben"),
+            ]),
+        },
+    });
+    expect(".o-telephony-MuteMyself").toHaveText("Unmute me");
+    await click(".o-telephony-MuteMyself");
+    await animationFrame();
+    expect(calls).toEqual([["participant", 1, "action_mute_self", [false]]]);
+});
+
 test("a room waiting for its administrator says so", async () => {
     mockTelephony(101);
     await mountWithCleanup(ConferenceWindow, {

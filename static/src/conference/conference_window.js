@@ -59,6 +59,15 @@ export class ConferenceWindow extends Component {
         return labels[participant.state];
     }
 
+    /** The moderator muted me: only they can unmute me (the server refuses me too). */
+    get mutedByModerator() {
+        return Boolean(this.me?.muted_by_moderator && !this.canModerate);
+    }
+
+    mutedLabel(participant) {
+        return participant.muted_by_moderator ? _t("Muted by the moderator") : _t("Muted");
+    }
+
     muteTitle(participant) {
         return participant.muted ? _t("Unmute") : _t("Mute");
     }
