@@ -4,6 +4,8 @@ import requests
 
 from odoo.tests import TransactionCase, new_test_user
 
+from ..cli.telephony_listener import PbxListener
+
 
 def sim_control(simulator, path, **params):
     """Play the outside world on the simulator (a caller dials, a phone's keypad, a hangup...)."""
@@ -26,6 +28,23 @@ class SharedCursorMixin:
         # on the same cursor meanwhile (its heartbeat, a batch) would interleave statements with it.
         with self.registry.test_lock:
             return super().authenticate(user, password, browser=browser)
+
+    def _start_listener(self, pbx=None, timeout=20):
+        """Run the listener of ``pbx`` (the class's PBX by default) in a thread until the test ends; return it
+        once it holds its PBX."""
+        listener = PbxListener(self.registry, (pbx or self.pbx).id, standby_poll=0.2)
+        listener.start()
+        self.addCleanup(listener.join, 15)
+        self.addCleanup(listener.stop)
+        self.assertTrue(listener.active.wait(timeout), "the listener took its PBX")
+        return listener
+
+    def _wait_for_first_look(self, simulator):
+        """The listener's first transaction reads what the PBX has live: let it end before the test places calls."""
+        self._wait_until(
+            lambda: ("GET", "/ari/channels") in {(method, path) for method, path, _ in list(simulator.requests)},
+            message="the listener's first look at the PBX",
+        )
 
     def _wait_until(self, function, timeout=20, message="condition"):
         deadline = time.monotonic() + timeout

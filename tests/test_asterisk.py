@@ -14,7 +14,6 @@ import websocket
 
 from odoo.tests import HttpCase, tagged
 
-from ..cli.telephony_listener import PbxListener
 from ..pbx.ari import AriClient
 from .common import SharedCursorMixin
 
@@ -93,11 +92,7 @@ class TestRealAsterisk(SharedCursorMixin, HttpCase):
         return call, self._read(lambda: participant.search([("channel_id", "=", call.pbx_unique_id)]))
 
     def test_room_with_code_waits_for_its_administrator(self):
-        listener = PbxListener(self.registry, self.pbx.id, standby_poll=0.2)
-        listener.start()
-        self.addCleanup(listener.join, 15)
-        self.addCleanup(listener.stop)
-        self.assertTrue(listener.active.wait(20), "the listener connected to Asterisk")
+        self._start_listener()
         early_call, early = self._dial_and_type_code(self.caller)
         self._wait_until(lambda: early.state == "waiting", message="the early caller on hold")
         self.assertEqual(self._read(lambda: self.room.state), "waiting")
@@ -116,11 +111,7 @@ class TestRealAsterisk(SharedCursorMixin, HttpCase):
     def test_meeting_journals_one_row_per_leg_with_talk_time(self):
         """A meeting from the Employees list: the creator and every employee are called at once, and each leg
         is a journal row of the meeting, answered, with its talk time (issue 10, item 6)."""
-        listener = PbxListener(self.registry, self.pbx.id, standby_poll=0.2)
-        listener.start()
-        self.addCleanup(listener.join, 15)
-        self.addCleanup(listener.stop)
-        self.assertTrue(listener.active.wait(20), "the listener connected to Asterisk")
+        self._start_listener()
         with self.registry.test_lock:
             users = self.env["res.users"].with_context(no_reset_password=True)
             users.search([("telephony_extension", "in", ["103", "104"])]).telephony_extension = False
@@ -298,14 +289,6 @@ class TestRealAsteriskPhones(SharedCursorMixin, HttpCase):
         self.listener = self._start_listener()
 
     # -- helpers ---------------------------------------------------------------------------------
-
-    def _start_listener(self):
-        listener = PbxListener(self.registry, self.pbx.id, standby_poll=0.2)
-        listener.start()
-        self.addCleanup(listener.join, 15)
-        self.addCleanup(listener.stop)
-        self.assertTrue(listener.active.wait(20), "the listener connected to Asterisk")
-        return listener
 
     def _kill_and_restart_listener(self):
         """What a kill -9 of the listener looks like from Asterisk: its websocket goes, nothing else happens."""

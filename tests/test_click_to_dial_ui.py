@@ -3,7 +3,6 @@ from datetime import timedelta
 from odoo import Command, fields
 from odoo.tests import HttpCase, tagged
 
-from ..cli.telephony_listener import PbxListener
 from ..pbx.simulator import Simulator
 from .common import SharedCursorMixin
 
@@ -38,13 +37,6 @@ class TestClickToDialUi(SharedCursorMixin, HttpCase):
         )
         cls.env["res.partner"].search([("phone_e164", "in", ["+33612340042", "+33612340043"])]).phone = False
         cls.env["res.partner"].search([("mobile_e164", "in", ["+33612340042", "+33612340043"])]).mobile = False
-
-    def _start_listener(self):
-        listener = PbxListener(self.registry, self.pbx.id, standby_poll=0.2)
-        listener.start()
-        self.addCleanup(listener.join, 15)
-        self.addCleanup(listener.stop)
-        self.assertTrue(listener.active.wait(15))
 
     def _calls(self):
         return self.env["telephony.call"].search([("user_id", "=", self.user.id)])

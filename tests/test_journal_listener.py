@@ -3,7 +3,6 @@ import time
 
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from ..cli.telephony_listener import PbxListener
 from ..pbx.outage import is_outage_channel
 from ..pbx.simulator import Simulator
 from .common import SharedCursorMixin, sim_control
@@ -38,19 +37,8 @@ class TestJournalThroughTheListener(SharedCursorMixin, HttpCase):
         self.addCleanup(self.simulator.stop)
         self.pbx.ari_url = self.simulator.url
         self.env.flush_all()
-        listener = PbxListener(self.registry, self.pbx.id, standby_poll=0.2)
-        listener.start()
-        self.addCleanup(self._stop, listener)
-        self.assertTrue(listener.active.wait(15), "the listener took its PBX")
-        # Its first transaction reads what the PBX has live: let it end before the test places calls.
-        self._wait_until(
-            lambda: ("GET", "/ari/channels") in {(method, path) for method, path, _ in list(self.simulator.requests)},
-            message="the listener's first look at the PBX",
-        )
-
-    def _stop(self, listener):
-        listener.stop()
-        listener.join(15)
+        self._start_listener()
+        self._wait_for_first_look(self.simulator)
 
     def _sim(self, path, **params):
         return sim_control(self.simulator, path, **params)

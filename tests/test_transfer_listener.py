@@ -2,7 +2,6 @@ import json
 
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from ..cli.telephony_listener import PbxListener
 from ..pbx.simulator import Simulator
 from .common import SharedCursorMixin, sim_control
 
@@ -34,18 +33,8 @@ class TestTransferThroughTheListener(SharedCursorMixin, HttpCase):
         self.addCleanup(self.simulator.stop)
         self.pbx.ari_url = self.simulator.url
         self.env.flush_all()
-        listener = PbxListener(self.registry, self.pbx.id, standby_poll=0.2)
-        listener.start()
-        self.addCleanup(self._stop, listener)
-        self.assertTrue(listener.active.wait(15), "the listener took its PBX")
-        self._wait_until(
-            lambda: ("GET", "/ari/channels") in {(method, path) for method, path, _ in list(self.simulator.requests)},
-            message="the listener's first look at the PBX",
-        )
-
-    def _stop(self, listener):
-        listener.stop()
-        listener.join(15)
+        self._start_listener()
+        self._wait_for_first_look(self.simulator)
 
     def _call(self, channel_id):
         return self.env["telephony.call"].search([("pbx_id", "=", self.pbx.id), ("pbx_unique_id", "=", channel_id)])

@@ -4,7 +4,6 @@ import time
 from odoo import Command
 from odoo.tests import HttpCase, tagged
 
-from ..cli.telephony_listener import PbxListener
 from ..pbx.simulator import Simulator
 from .common import SharedCursorMixin, sim_control
 
@@ -38,11 +37,7 @@ class TestVoipWidget(SharedCursorMixin, HttpCase):
         )
 
     def test_dial_a_room_and_type_its_access_code_on_the_dialpad(self):
-        listener = PbxListener(self.registry, self.pbx.id, standby_poll=0.2)
-        listener.start()
-        self.addCleanup(listener.join, 15)
-        self.addCleanup(listener.stop)
-        self.assertTrue(listener.active.wait(15))
+        self._start_listener()
         self.start_tour("/odoo", "telephony_dial_room_tour", login="widget_user", timeout=120)
         call = self._read(lambda: self.env["telephony.call"].search([("user_id", "=", self.user.id)]))
         expected = {"called_number": "7801", "state": "answered", "conference_id": self.room.id}
@@ -59,11 +54,7 @@ class TestVoipWidget(SharedCursorMixin, HttpCase):
         )
         self.env["res.partner"].search([("phone_e164", "=", "+33142685300")]).phone = False
         self.env.flush_all()
-        listener = PbxListener(self.registry, self.pbx.id, standby_poll=0.2)
-        listener.start()
-        self.addCleanup(listener.join, 15)
-        self.addCleanup(listener.stop)
-        self.assertTrue(listener.active.wait(15))
+        self._start_listener()
         channel = sim_control(self.simulator, "calls", caller="+33142685300", dialled="7100")["id"]
         calls = self.env["telephony.call"]
         call = self._wait_until(
@@ -88,11 +79,7 @@ class TestVoipWidget(SharedCursorMixin, HttpCase):
             )
             self.env["hr.employee"].create({"name": f"{name} Meeting", "user_id": colleague.id})
         self.env.flush_all()
-        listener = PbxListener(self.registry, self.pbx.id, standby_poll=0.2)
-        listener.start()
-        self.addCleanup(listener.join, 15)
-        self.addCleanup(listener.stop)
-        self.assertTrue(listener.active.wait(15))
+        self._start_listener()
         talker = threading.Thread(target=self._make_ann_then_ben_talk, daemon=True)
         talker.start()
         self.start_tour(
@@ -119,11 +106,7 @@ class TestVoipWidget(SharedCursorMixin, HttpCase):
             for name, ext in (("Una", "7111"), ("Vic", "7112"))
         )
         self.env.flush_all()
-        listener = PbxListener(self.registry, self.pbx.id, standby_poll=0.2)
-        listener.start()
-        self.addCleanup(listener.join, 15)
-        self.addCleanup(listener.stop)
-        self.assertTrue(listener.active.wait(15))
+        self._start_listener()
         self.start_tour("/odoo", "telephony_transfer_tour", login="widget_user", timeout=180)
         call = self._read(lambda: self.env["telephony.call"].search([("user_id", "=", self.user.id)], limit=1))
         expected = {
