@@ -23,6 +23,7 @@
         "views/hr_employee_views.xml",
         "views/res_partner_views.xml",
         "views/telephony_dashboard_views.xml",
+        "views/telephony_live_calls_views.xml",
         "views/res_config_settings_views.xml",
         "views/telephony_menus.xml",
     ],

@@ -1,0 +1,92 @@
+import { Component, onWillStart, onWillUnmount, useState, useSubEnv } from "@odoo/owl";
+import { _t } from "@web/core/l10n/translation";
+import { registry } from "@web/core/registry";
+import { KeepLast } from "@web/core/utils/concurrency";
+import { useService } from "@web/core/utils/hooks";
+import { useSetupAction } from "@web/search/action_hook";
+import { Layout } from "@web/search/layout";
+import { getDefaultConfig } from "@web/views/view";
+import { standardActionServiceProps } from "@web/webclient/actions/action_service";
+
+const { DateTime } = luxon;
+export const LIVE_CALLS_NOTIFICATION = "telephony/live_calls";
+const TICK_MS = 1000;
+
+/** "1:05" or "1:02:05": how long a call has been going, from its ISO UTC start to now. */
+export function elapsed(isoStart, now) {
+    const seconds = Math.max(0, Math.floor(now.diff(DateTime.fromISO(isoStart, { zone: "utc" })).as("seconds")));
+    const hours = Math.floor(seconds / 3600);
+    const minutes = Math.floor((seconds % 3600) / 60);
+    const rest = String(seconds % 60).padStart(2, "0");
+    return hours ? `${hours}:${String(minutes).padStart(2, "0")}:${rest}` : `${minutes}:${rest}`;
+}
+
+/**
+ * The live calls of the manager's companies, redrawn whenever the PBX reports a change (bus), with
+ * Listen, Whisper and Barge on each call: the manager's phone rings, and answering it joins the call
+ * in that mode. A mode chosen while already supervising the call switches the same phone call.
+ */
+export class TelephonyLiveCalls extends Component {
+    static components = { Layout };
+    static props = { ...standardActionServiceProps };
+    static template = "telephony.LiveCalls";
+
+    setup() {
+        useSubEnv({ config: { ...getDefaultConfig(), ...this.env.config } });
+        useSetupAction();
+        this.orm = useService("orm");
+        this.notification = useService("notification");
+        this.bus = useService("bus_service");
+        this.modes = [
+            { key: "listen", label: _t("Listen"), icon: "fa-headphones", help: _t("Hear the call; nobody hears you") },
+            { key: "whisper", label: _t("Whisper"), icon: "fa-commenting", help: _t("Only your colleague hears you") },
+            { key: "barge", label: _t("Barge"), icon: "fa-sign-in", help: _t("Join the call: everyone hears you") },
+        ];
+        this.directionLabels = { inbound: _t("Inbound"), outbound: _t("Outbound"), internal: _t("Internal") };
+        this.keepLast = new KeepLast();
+        this.state = useState({ calls: [], loaded: false, now: DateTime.utc(), busy: {} });
+        const refresh = () => this.load();
+        this.bus.subscribe(LIVE_CALLS_NOTIFICATION, refresh);
+        this.bus.start();
+        const ticker = setInterval(() => (this.state.now = DateTime.utc()), TICK_MS);
+        onWillStart(() => this.load());
+        onWillUnmount(() => {
+            clearInterval(ticker);
+            this.bus.unsubscribe(LIVE_CALLS_NOTIFICATION, refresh);
+        });
+    }
+
+    async load() {
+        this.state.calls = await this.keepLast.add(this.orm.call("telephony.call", "telephony_live_calls", []));
+        this.state.loaded = true;
+    }
+
+    duration(call) {
+        return elapsed(call.answer_date || call.start_date, this.state.now);
+    }
+
+    async supervise(call, mode) {
+        this.state.busy[call.id] = true;
+        try {
+            await this.orm.call("telephony.call", "action_supervise", [[call.id], mode]);
+            this.notification.add(
+                call.my_mode
+                    ? _t("Switching to %(mode)s.", { mode: this.modeLabel(mode) })
+                    : _t("Your phone rings: answer it to %(mode)s.", { mode: this.modeLabel(mode).toLowerCase() }),
+                { type: "info" }
+            );
+        } catch (error) {
+            // The server's refusal (excluded user, no phone, call ended) is the message to show.
+            this.notification.add(error.data?.message || error.message, { type: "danger" });
+        } finally {
+            delete this.state.busy[call.id];
+        }
+        await this.load();
+    }
+
+    modeLabel(key) {
+        return this.modes.find((mode) => mode.key === key)?.label || key;
+    }
+}
+
+registry.category("actions").add("telephony_live_calls", TelephonyLiveCalls);
