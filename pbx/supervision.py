@@ -17,8 +17,9 @@ Odoo switches the mode of a supervisor's leg that is up with the user event ``Te
 ``{"channel": <supervisor's leg>, "mode": ...}``: the phone does not ring again; the old snoop is hung up and a new
 one made (Asterisk cannot change a snoop's directions), or the supervisor moves between its own bridge and the
 call's (``addChannel`` moves a channel out of the bridge it is in). The router reports every mode it puts in place,
-the first one included, as ``TelephonySupervision`` ``{"channel": {"id": <supervisor's leg>}, "mode": ...}``, and a
-supervisor it hangs up at once because the supervised leg was gone (or not connected) when they answered as
+the first one included, as ``TelephonySupervision`` ``{"channel": {"id": <supervisor's leg>}, "mode": ...,
+"key": <unique to this change>}`` (the key lets Odoo tell a replayed report from a later switch to the same mode),
+and a supervisor it hangs up at once because the supervised leg was gone (or not connected) when they answered as
 ``"state": "refused"``.
 
 Supervision follows the leg it was started on, not the journal row: when that leg ends (it hangs up, or leaves its
@@ -131,7 +132,8 @@ class SupervisionMixin:
                 snoop_id=supervision.snoop_id,
             )
         supervision.mode = mode
-        self.report({"type": SUPERVISION_REPORT, "channel": {"id": supervision.leg_id}, "mode": mode})
+        key = supervision.snoop_id or uuid.uuid4().hex
+        self.report({"type": SUPERVISION_REPORT, "channel": {"id": supervision.leg_id}, "mode": mode, "key": key})
 
     def _drop_snoop(self, supervision):
         snoop_id, supervision.snoop_id = supervision.snoop_id, ""
