@@ -34,9 +34,7 @@ LIVE_BOARD_FIELDS = {
 class TelephonyCall(models.Model):
     _inherit = "telephony.call"
 
-    supervision_ids = fields.One2many(
-        "telephony.call.supervision", "call_id", string="Supervision", readonly=True, groups=MANAGER_GROUP
-    )
+    supervision_ids = fields.One2many("telephony.call.supervision", "call_id", readonly=True, groups=MANAGER_GROUP)
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -194,9 +194,14 @@ class TestCallSupervision(TelephonyCase):
             _event("StasisEnd", 100, leg),
             _event("ChannelDestroyed", 100, leg, cause=16),
         ]
+        at = lambda second: datetime(2026, 3, 2, 9, 0, 0) + timedelta(seconds=second)  # noqa: E731
+        self.pbx._apply_ari_events(events[:6])
+        self.pbx._apply_ari_events(events[:6])
+        rows = self.env["telephony.call.supervision"].search([("call_id", "=", self.call.id)], order="id")
+        self.assertEqual(rows.mapped("mode"), ["listen", "whisper", "barge"], "a replay while it goes on adds no row")
+        self.assertFalse(self.room.participant_ids, "barging into a room is no participation")
         self.pbx._apply_ari_events(events)
         rows = self.env["telephony.call.supervision"].search([("call_id", "=", self.call.id)], order="id")
-        at = lambda second: datetime(2026, 3, 2, 9, 0, 0) + timedelta(seconds=second)  # noqa: E731
         expected = [
             {"mode": "listen", "state": "ended", "start_date": at(10), "end_date": at(40)},
             {"mode": "whisper", "state": "ended", "start_date": at(40), "end_date": at(70)},
@@ -209,7 +214,6 @@ class TestCallSupervision(TelephonyCase):
         )
         journal = self.env["telephony.call"].search([("pbx_id", "=", self.pbx.id)])
         self.assertEqual(journal, self.call, "neither the supervisor's phone nor its snoop is a call")
-        self.assertFalse(self.room.participant_ids, "barging into a room is no participation")
         self.assertRecordValues(
             self.call, [{"state": "answered", "end_date": False, "answered_user_id": self.user_anna.id}]
         )
