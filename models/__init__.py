@@ -17,6 +17,9 @@ from . import telephony_call_followup
 from . import telephony_call_chatter
 from . import telephony_call_demo
 from . import telephony_call_display
+from . import telephony_call_supervision
+from . import telephony_call_supervise
+from . import ir_websocket
 from . import res_users
 from . import res_users_softphone
 from . import hr_employee

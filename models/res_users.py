@@ -12,6 +12,8 @@ TELEPHONY_SELF_WRITEABLE_FIELDS = [
     "telephony_phone",
 ]
 TELEPHONY_SETTINGS_FIELDS = [*TELEPHONY_SELF_WRITEABLE_FIELDS, "telephony_extension"]
+# Set by a telephony manager, never by the user: who may not be listened to, whispered to or barged in on.
+TELEPHONY_MANAGER_ONLY_FIELDS = ["telephony_supervision_excluded"]
 
 
 class ResUsers(models.Model):
@@ -50,6 +52,11 @@ class ResUsers(models.Model):
         default="create_contact",
         required=True,
         help="How a new client is registered when a call comes from or goes to a number no contact has.",
+    )
+    telephony_supervision_excluded = fields.Boolean(
+        string="Excluded from Supervision",
+        groups=MANAGER_GROUP,
+        help="Telephony managers may not listen to, whisper to or barge into this user's calls.",
     )
     telephony_report_form = fields.Selection(
         [("simplified", "Simplified"), ("panel", "Report panel")],
@@ -112,7 +119,7 @@ class ResUsers(models.Model):
         # administrators; other companies' users are left to the ordinary access rights.
         if (
             vals
-            and set(vals) <= set(TELEPHONY_SETTINGS_FIELDS)
+            and set(vals) <= set(TELEPHONY_SETTINGS_FIELDS + TELEPHONY_MANAGER_ONLY_FIELDS)
             and not self.env.su
             and self.env.user.has_group(MANAGER_GROUP)
             and all(user.sudo().company_ids & self.env.companies for user in self)

@@ -4,6 +4,7 @@ from odoo import api, models
 
 from ..pbx.calls import CONSULT_LEG
 from ..pbx.conference import REJECTED_EVENT, from_own_phone, is_originated
+from ..pbx.supervision import SUPERVISION_KINDS
 from ..pbx.transfer import HELD_REPORT, TRANSFER_REPORT
 from ..tools.ari_events import caller_number, dialled_number, event_datetime, hangup_cause
 from .telephony_call_dial import DIAL_PREFIX
@@ -25,9 +26,10 @@ class TelephonyCall(models.Model):
         if not is_originated(event["channel"]["id"]):
             # Only the channels Odoo originated carry its own arguments (the router hangs up the others).
             return self._ari_open_inbound_call(pbx, event)
-        if kind in ("peer", "invite", "transfer", "consult"):
+        if kind in ("peer", "invite", "transfer", "consult", *SUPERVISION_KINDS):
             # A transfer's target takes over its conversation's row; a consultation's row exists before its
-            # channel does (Odoo creates it when the user consults).
+            # channel does (Odoo creates it when the user consults). A supervisor's phone and its snoop are
+            # nobody's call: their audit rows follow them (telephony.call.supervision).
             return self.browse()
         if kind == "dial":
             return self._ari_open_placed_call(pbx, event)

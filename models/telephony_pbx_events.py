@@ -7,6 +7,7 @@ from odoo import fields, models
 
 from ..pbx.calls import conversation_key
 from ..pbx.conference import PEER_SUFFIX, PLAYER_CHANNEL_PREFIXES, WAITING_EVENT
+from ..pbx.supervision import is_supervision_channel
 from ..tools.ari_events import event_channel_id
 from .telephony_conference_participant import LIVE_STATES
 
@@ -67,6 +68,8 @@ class TelephonyPbx(models.Model):
                     )
                     changed |= conference
             player = (event.get("channel") or {}).get("name", "").startswith(PLAYER_CHANNEL_PREFIXES)
+            # A manager barging into a room is no participant of it.
+            player = player or is_supervision_channel(channel_id)
             if event["type"] == "ChannelEnteredBridge" and channel_id not in participants and not player:
                 conference = pbx.env["telephony.conference"]._from_bridge_id(event["bridge"]["id"])
                 if conference:
@@ -87,6 +90,7 @@ class TelephonyPbx(models.Model):
                 changed |= participant.conference_id
         changed._notify_participants()
         changed_calls._notify_user()
+        pbx.env["telephony.call.supervision"]._ari_apply_events(pbx, events).call_id._telephony_board_changed()
         return changed
 
     def _apply_webhook_event(self, event):
@@ -171,12 +175,20 @@ class TelephonyPbx(models.Model):
             conference = pbx.env["telephony.conference"]._from_bridge_id(bridge_id)
             channel = channels_by_id.get(channel_id)
             player = channel and channel.get("name", "").startswith(PLAYER_CHANNEL_PREFIXES)
-            if conference and channel_id not in known and channel and not player:
+            if (
+                conference
+                and channel_id not in known
+                and channel
+                and not player
+                and not is_supervision_channel(channel_id)
+            ):
                 event = {"type": "ChannelEnteredBridge", "channel": channels_by_id[channel_id]}
                 pbx.env["telephony.conference.participant"]._ari_create_for_caller(conference, event, "joined")
                 changed |= conference
         open_calls = pbx.env["telephony.call"].search([("pbx_id", "=", pbx.id), ("end_date", "=", False)])
         pbx._reconcile_open_calls(open_calls, channels_by_id, bridge_of_channel, answered_at or {}, last_seen)
+        supervisions = pbx.env["telephony.call.supervision"]._reconcile_live(pbx, channels_by_id, last_seen)
+        supervisions.call_id._telephony_board_changed()
         changed._notify_participants()
         live = pbx.env["telephony.conference.participant"].search(
             [("conference_id.pbx_id", "=", pbx.id), ("state", "in", ("waiting", "joined"))]

@@ -315,6 +315,20 @@ class AriClient:
         params = {"variable": name}
         return self._request("GET", f"channels/{quote(channel_id, safe='')}/variable", params).get("value", "")
 
+    def snoop(self, channel_id, spy="none", whisper="none", app=None, app_args=(), snoop_id=None):
+        """Start a snoop channel on ``channel_id``: it enters ``app`` (ours by default) with ``app_args`` and carries
+        what the channel hears and says (``spy``) and/or speaks into it (``whisper``): ``none``, ``in``, ``out`` or
+        ``both``, seen from the snooped channel (``out`` is what its phone hears). Asterisk names it
+        ``Snoop/<channel id>-<n>``; ``snoop_id`` chooses its id."""
+        if any("," in str(arg) for arg in app_args):
+            raise PbxRequestError(f"A snoop's application arguments may not contain a comma: {list(app_args)!r}")
+        params = {"spy": spy, "whisper": whisper, "app": app or self.app}
+        if app_args:
+            params["appArgs"] = ",".join(str(arg) for arg in app_args)
+        if snoop_id:
+            params["snoopId"] = snoop_id
+        return self._request("POST", f"channels/{quote(channel_id, safe='')}/snoop", params)
+
     def enable_talk_detection(self, channel_id):
         """Have the PBX send ChannelTalkingStarted / ChannelTalkingFinished for this channel."""
         self.set_variable(channel_id, TALK_DETECT, "")

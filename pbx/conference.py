@@ -14,7 +14,7 @@ that event be lost (sent while the event stream was down), the router acts at th
 after ``PROMPT_GRACE_SECONDS``.
 Someone alone in a room's bridge hears music on hold until someone joins them.
 
-Channels arrive in six ways, told apart by their Stasis arguments:
+Channels arrive in eight ways, told apart by their Stasis arguments:
 
 - ``["invite", room_key, participant_key(, "admin")]``: a participant the room called; it skips the
   access code and goes straight in (or on hold if the room still waits for its administrator);
@@ -25,6 +25,9 @@ Channels arrive in six ways, told apart by their Stasis arguments:
 - ``["transfer", channel_id]``: the phone the router rang to take over ``channel_id``'s call (a blind
   transfer's target, or the transferring user rung back): it joins that party's bridge;
 - ``["consult", channel_id]``: the target the user of ``channel_id`` consults before an attended transfer;
+- ``["supervise", channel_id, mode]``: a telephony manager's phone, answered, to listen to, whisper into or barge
+  into the call of ``channel_id``, and ``["snoop", supervisor]``: the snoop channel the router made for it (see
+  pbx/supervision.py);
 - ``[dialled]`` (anything else): a caller the dial plan sent in; a room asks for its access code. A phone of
   the PBX dialling by itself (a desk phone's keypad, a browser phone) comes this way from the PJSIP endpoint
   named after its own number, and may call outside numbers like a call placed from Odoo.
@@ -49,6 +52,7 @@ from .calls import (
     call_bridge_id,
     conversation_key,
 )
+from .supervision import SUPERVISE_EVENT, SUPERVISION_KINDS, SupervisionMixin
 from .transfer import HOLD_EVENT, TRANSFER_EVENT, TransferMixin
 
 _logger = logging.getLogger(__name__)
@@ -66,7 +70,7 @@ MUSIC_CHANNEL_PREFIX = "Announcer/"  # the channel Asterisk adds to a bridge to 
 # Channels Asterisk itself puts in a bridge to play to it or record it: nobody takes part through them.
 PLAYER_CHANNEL_PREFIXES = (MUSIC_CHANNEL_PREFIX, "Recorder/")
 ORIGINATED_PREFIX = "telephony-"  # ids of the channels Odoo originates (dial, invite)
-ORIGINATED_KINDS = ("invite", "dial", "transfer", "consult")
+ORIGINATED_KINDS = ("invite", "dial", "transfer", "consult", *SUPERVISION_KINDS)
 
 
 def is_originated(channel_id):
@@ -94,7 +98,7 @@ class RoomState:
     music: bool = False  # music on hold plays in the bridge, for someone alone in it
 
 
-class CallRouter(TransferMixin):
+class CallRouter(TransferMixin, SupervisionMixin):
     def __init__(
         self,
         client,
@@ -113,6 +117,7 @@ class CallRouter(TransferMixin):
         self.callers = {}
         self.rooms = {}
         self.consults = {}  # the user's leg -> its Consult, during an attended transfer
+        self.supervisions = {}  # a supervisor's leg -> its Supervision, once answered
         self.after_playback = {}  # playback id -> (what to do once it finished, channel id, when at the latest)
 
     # ------------------------------------------------------------------
@@ -125,6 +130,8 @@ class CallRouter(TransferMixin):
         channel = event.get("channel") or {}
         channel_id = channel.get("id")
         try:
+            if kind in END_EVENTS:
+                self._supervision_channel_ended(channel_id)
             if kind == "StasisStart" and channel_id in self.callers:
                 self._answered(self.callers[channel_id])
             elif kind == "StasisStart":
@@ -163,6 +170,12 @@ class CallRouter(TransferMixin):
             return
         if args and args[0] in ("transfer", "consult"):
             self._start_unfollowed_leg(channel_id, args)
+            return
+        if args and args[0] == "supervise":
+            self._start_supervision(channel_id, args)
+            return
+        if args and args[0] == "snoop":
+            self._snoop_started(channel_id, args)
             return
         placed_from_odoo = bool(args) and args[0] == "dial" and len(args) >= 2
         dialled = args[1] if placed_from_odoo else (args[0] if args else "")
@@ -209,6 +222,8 @@ class CallRouter(TransferMixin):
             self._hold_from_odoo(fields)
         elif name == TRANSFER_EVENT:
             self._transfer_from_odoo(fields)
+        elif name == SUPERVISE_EVENT:
+            self._supervise_from_odoo(fields)
 
     def _typed_in_odoo(self, typed):
         caller = self.callers.get(typed.get("channel"))
@@ -413,6 +428,10 @@ class CallRouter(TransferMixin):
         live = {channel["id"]: channel for channel in channels}
         bridge_of = {channel_id: bridge["id"] for bridge in bridges for channel_id in bridge.get("channels") or []}
         bridge_ids = {bridge["id"] for bridge in bridges}
+        # Supervisors and snoops are nobody's party: the calls are reconciled as if they were not in any bridge.
+        bridges = self._reconcile_supervisions(
+            live, bridges, lambda channel_id: stasis_args(live[channel_id], self.client.app)
+        )
         for caller in [caller for caller in self.callers.values() if caller.channel_id not in live]:
             if not self.callers.pop(caller.channel_id, None):
                 continue

@@ -14,7 +14,7 @@ ARI resources implemented (under ``/ari``; HTTP basic auth or ``api_key=user:pas
   ``GET|DELETE channels/{id}``, ``POST channels/{id}/answer``, ``POST|DELETE channels/{id}/mute``
   (direction required), ``POST channels/{id}/dtmf``, ``POST channels/{id}/play``,
   ``POST|DELETE channels/{id}/moh``, ``POST|DELETE channels/{id}/hold``, ``POST|DELETE channels/{id}/ring``,
-  ``POST channels/{id}/variable``
+  ``POST channels/{id}/variable``, ``POST channels/{id}/snoop`` (spy, whisper, app, appArgs, snoopId)
 - ``GET|POST bridges``, ``POST bridges/{id}`` (create with that id), ``GET|DELETE bridges/{id}``,
   ``POST bridges/{id}/addChannel``, ``POST bridges/{id}/removeChannel``, ``POST bridges/{id}/play``,
   ``POST|DELETE bridges/{id}/moh``
@@ -82,6 +82,21 @@ Where it behaves like Asterisk 22 because the addon relies on it (the Asterisk f
   the Stasis bridge it is in first): ChannelLeftBridge, then ChannelEnteredBridge.
 - Originating a channel id that exists answers 409 "Channel with given unique ID already exists".
 - Channels carry their ``creationtime``.
+- ``POST channels/{id}/snoop`` (seen on Asterisk 22.10.1, ``res/ari/resource_channels.c`` and
+  ``res/res_stasis_snoop.c``): answers 200 with the new channel, ``Snoop/<snooped id>-<8 hex digits>``, whose id is
+  ``snoopId``, state ``Up``, an empty caller id (name and number ``""``), dialplan context ``default``, exten
+  ``s``; it enters Stasis within milliseconds, in a thread of its own, with ``args`` = ``appArgs`` split on commas
+  and ``app_data`` ``<app>,<appArgs>`` (the answer may come before: then its ``app_name`` and ``app_data`` are
+  ``""``; the simulator always answers first), wherever the snooped channel is (Asterisk does not require it to be
+  in Stasis). Refusals: 400 "Invalid direction specified for spy" / "... for whisper" (a direction
+  other than none, both, out, in), 400 "Direction must be specified for at least spy or whisper" (both ``none``,
+  the default), 400 "Application name is required", 404 "Provided channel was not found", and 500 "Snoop channel
+  could not be created" for a ``snoopId`` any channel already has (no 409 or 422). A snoop channel takes part in
+  bridges like any channel and sends talk events only once ``TALK_DETECT`` is set on it (Asterisk 22.10.1 sent
+  ChannelTalkingStarted for a snoop with talk detection on). It never sends ChannelDestroyed to the application:
+  hung up through ARI it sends ChannelHangupRequest (cause 32, soft), ChannelLeftBridge and StasisEnd; when the
+  snooped channel hangs up, the snoop leaves its bridge and sends StasisEnd (no ChannelHangupRequest) between the
+  snooped channel's StasisEnd and its ChannelDestroyed, and is gone from ``GET channels``.
 - Dynamic configuration (seen on Asterisk 22.10.1 with res_pjsip's endpoint, aor and auth mapped to astdb):
   ``PUT`` answers 200 with every field of the object, secrets included; a field the type does not have
   answers 400 "Creation of object '<id>' failed field value validation"; an object of pjsip.conf (here:
@@ -90,7 +105,9 @@ Where it behaves like Asterisk 22 because the addon relies on it (the Asterisk f
   or type 404 "configClass 'x' not found" / "objectType 'x' not found"; DELETE answers 204. An endpoint
   created without ``allow`` (no codec) is stored but cannot be loaded: GET and DELETE answer 404.
 
-Where it differs from Asterisk: there is no audio and no dialplan; an endpoint's behaviour (answer after
+Where it differs from Asterisk: there is no audio and no dialplan (a snoop channel only records its ``spy`` and
+``whisper`` directions; on Asterisk 22.10.1 a snoop hung up through ARI may stay listed, outside Stasis, until the
+snooped channel next passes audio, while the simulator drops it at once); an endpoint's behaviour (answer after
 a delay, busy, no answer) comes from the configuration; originated calls are single channels (no Local
 ``;1``/``;2`` halves) and always send ChannelDestroyed; talking happens only when scripted through
 ``/_sim`` or, with ``--demo``, at random among bridged channels with talk detection on. ``/_sim/delay``
@@ -136,6 +153,7 @@ DEFAULT_ENDPOINTS = {
 }
 DEFAULT_BEHAVIOUR = {"answer_after": 0.5}
 PLAYBACK_SECONDS = 1.0
+SNOOP_DIRECTIONS = ("none", "both", "out", "in")
 OUTAGE_FAMILY = "telephony_outage"
 OUTAGE_DRAIN_CONTEXT = "telephony-outage-drain"
 OUTAGE_FORGET_CONTEXT = "telephony-outage-forget"
@@ -201,6 +219,8 @@ class Channel:
         self.held = False  # put on hold through ARI: this channel hears music on hold
         self.ringback = False  # ARI ring: this channel hears the ring tone
         self.phone_on_hold = False  # its phone's own hold key
+        self.snoop_of = None  # a snoop channel: the id of the channel it spies on or whispers into
+        self.spy = self.whisper = "none"
         self.bridge_id = None
         self.variables = {}
         self.playbacks = {}  # playback id -> (its task, the playback) while it plays
@@ -389,6 +409,7 @@ class Simulator:
             web.delete("/ari/channels/{id}/ring", self.ring_stop),
             web.post("/ari/channels/{id}/variable", self.set_variable),
             web.get("/ari/channels/{id}/variable", self.get_variable),
+            web.post("/ari/channels/{id}/snoop", self.snoop),
             web.get("/ari/bridges", self.list_bridges),
             web.post("/ari/bridges", self.create_bridge),
             web.post("/ari/bridges/{id}", self.create_bridge),
@@ -594,8 +615,11 @@ class Simulator:
         if self.channels.pop(channel.id, None) is None:
             return
         self.local_halves.pop(f"{channel.id};2", None)
+        is_snoop = channel.snoop_of is not None
         request = {"cause": 32, "soft": True} if soft else {"cause": cause}
-        await self._emit_channel(channel, "ChannelHangupRequest", **request)
+        if soft or not is_snoop:
+            # A snoop channel ends without a hang-up request when the channel it snoops on goes.
+            await self._emit_channel(channel, "ChannelHangupRequest", **request)
         for playback_id in list(channel.playbacks):
             task, playback = channel.playbacks.pop(playback_id)
             task.cancel()
@@ -605,7 +629,11 @@ class Simulator:
         if channel.in_stasis:
             channel.in_stasis = False
             await self._emit_channel(channel, "StasisEnd")
-        await self._emit_channel(channel, "ChannelDestroyed", cause=cause, cause_txt=CAUSES.get(cause, "Unknown"))
+        for snoop in [other for other in list(self.channels.values()) if other.snoop_of == channel.id]:
+            await self._destroy(snoop, cause)
+        if not is_snoop:
+            # Asterisk sends the application no ChannelDestroyed of a snoop channel.
+            await self._emit_channel(channel, "ChannelDestroyed", cause=cause, cause_txt=CAUSES.get(cause, "Unknown"))
 
     async def hangup(self, request):
         await self._destroy(self._channel(request), 16, soft=True)
@@ -713,6 +741,31 @@ class Simulator:
         else:
             channel.variables[name] = request.query.get("value", "")
         return web.Response(status=204)
+
+    async def snoop(self, request):
+        query = request.query
+        spy, whisper = query.get("spy") or "none", query.get("whisper") or "none"
+        for name, direction in (("spy", spy), ("whisper", whisper)):
+            if direction not in SNOOP_DIRECTIONS:
+                raise AriError(400, f"Invalid direction specified for {name}")
+        if spy == whisper == "none":
+            raise AriError(400, "Direction must be specified for at least spy or whisper")
+        if not query.get("app"):
+            raise AriError(400, "Application name is required")
+        snooped = self.channels.get(request.match_info["id"])
+        if not snooped:
+            raise AriError(404, "Provided channel was not found")
+        snoop_id = query.get("snoopId") or self._new_id()
+        if snoop_id in self.channels:
+            raise AriError(500, "Snoop channel could not be created")
+        channel = Channel(snoop_id, f"Snoop/{snooped.id}-{next(self._ids):08x}", query["app"], state="Up")
+        channel.context, channel.exten = "default", "s"
+        channel.snoop_of, channel.spy, channel.whisper = snooped.id, spy, whisper
+        channel.args = [arg for arg in query.get("appArgs", "").split(",") if arg]
+        self.channels[snoop_id] = channel
+        # Asterisk answers once the channel exists and runs Stasis on it in a thread of its own.
+        self._spawn(self._enter_stasis(channel))
+        return web.json_response(channel.as_json())
 
     # ------------------------------------------------------------------
     # Bridges
