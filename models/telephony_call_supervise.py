@@ -66,12 +66,14 @@ class TelephonyCall(models.Model):
             order="start_date, id",
         )
         mine = self.env["telephony.call.supervision"].search(
-            [("call_id", "in", calls.ids), ("supervisor_id", "=", self.env.uid), ("state", "!=", "ended")]
+            [("call_id", "in", calls.ids), ("supervisor_id", "=", self.env.uid), ("state", "!=", "ended")],
+            order="id",
         )
-        my_modes = {row.call_id.id: row.mode for row in mine}
-        return [call._telephony_live_payload(my_modes.get(call.id, False)) for call in calls]
+        # The latest row wins: a mode being switched to follows the one it replaces.
+        my_rows = {row.call_id.id: row for row in mine}
+        return [call._telephony_live_payload(my_rows.get(call.id)) for call in calls]
 
-    def _telephony_live_payload(self, my_mode):
+    def _telephony_live_payload(self, my_row=None):
         self.ensure_one()
         user = self.user_id or self.answered_user_id
         return {
@@ -87,7 +89,9 @@ class TelephonyCall(models.Model):
             "answer_date": _utc_iso(self.answer_date),
             "room": self.conference_id.name or "",
             "excluded": bool(self._telephony_parties().filtered("telephony_supervision_excluded")),
-            "my_mode": my_mode,
+            "my_mode": my_row.mode if my_row else False,
+            # "ringing" while the manager's phone rings for it: the mode is not on yet, nor can it be switched.
+            "my_state": my_row.state if my_row else False,
         }
 
     def _telephony_other_party(self, user):

@@ -32,3 +32,4 @@ from . import test_call_transfer
 from . import test_transfer_listener
 from . import test_softphone_attack
 from . import test_call_supervision
+from . import test_live_calls_ui

@@ -268,7 +268,12 @@ class TestCallSupervision(TelephonyCase):
             }
         )
         self.user_boris.telephony_supervision_excluded = True
-        self._answered(self._supervise("listen"), mode="whisper")
+        listen = self._supervise("listen")
+        board = self.env["telephony.call"].with_user(self.manager).telephony_live_calls()
+        self.assertEqual(
+            (board[0]["my_mode"], board[0]["my_state"]), ("listen", "ringing"), "my phone rings: no mode is on yet"
+        )
+        self._answered(listen, mode="whisper")
         board = self.env["telephony.call"].with_user(self.manager).telephony_live_calls()
         self.assertEqual(
             board,
@@ -287,13 +292,15 @@ class TestCallSupervision(TelephonyCase):
                     "room": "",
                     "excluded": False,
                     "my_mode": "whisper",
+                    "my_state": "active",
                 },
                 {
-                    **ringing._telephony_live_payload(False),
+                    **ringing._telephony_live_payload(),
                     "state": "ringing",
                     "answer_date": False,
                     "excluded": True,
                     "my_mode": False,
+                    "my_state": False,
                 },
             ],
         )

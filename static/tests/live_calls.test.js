@@ -27,6 +27,7 @@ function liveCall(id, values = {}) {
         room: "",
         excluded: false,
         my_mode: false,
+        my_state: false,
         ...values,
     };
 }
@@ -87,8 +88,16 @@ test("the board reloads when the PBX reports a change over the bus", async () =>
     onRpc("telephony.call", "telephony_live_calls", () => calls);
     await openBoard();
     expect(".o-telephony-LiveCall").toHaveCount(1);
-    calls = [liveCall(1, { my_mode: "listen" }), liveCall(3, { user: "Ben Support" })];
-    // The server sends it to each manager's partner; the mock bus delivers "broadcast" to any session.
+    calls = [liveCall(1, { my_mode: "listen", my_state: "ringing" }), liveCall(3, { user: "Ben Support" })];
+    // The server sends it on each company's channel; the mock bus delivers "broadcast" to any session.
+    MockServer.env["bus.bus"]._sendone("broadcast", LIVE_CALLS_NOTIFICATION, {});
+    await advanceTime(100);
+    await animationFrame();
+    expect(".o-telephony-LiveCall").toHaveCount(2);
+    expect("[data-call-id='1'] .o-telephony-MyMode").toHaveText("Answer your phone to listen");
+    // Nothing to switch before the phone is answered: the server would refuse it.
+    expect("[data-call-id='1'] .o-telephony-Supervise:disabled").toHaveCount(3);
+    calls = [liveCall(1, { my_mode: "listen", my_state: "active" }), liveCall(3, { user: "Ben Support" })];
     MockServer.env["bus.bus"]._sendone("broadcast", LIVE_CALLS_NOTIFICATION, {});
     await advanceTime(100);
     await animationFrame();
@@ -100,4 +109,16 @@ test("the board reloads when the PBX reports a change over the bus", async () =>
     await advanceTime(100);
     await animationFrame();
     expect(".o_view_nocontent").toHaveText(/No call right now/);
+});
+
+test("without the bus, the board still asks again every few seconds", async () => {
+    let calls = [liveCall(1)];
+    onRpc("telephony.call", "telephony_live_calls", () => calls);
+    await openBoard();
+    calls = [];
+    await advanceTime(1000);
+    expect(".o-telephony-LiveCall").toHaveCount(1);
+    await advanceTime(4000);
+    await animationFrame();
+    expect(".o-telephony-LiveCall").toHaveCount(0);
 });

@@ -11,6 +11,9 @@ import { standardActionServiceProps } from "@web/webclient/actions/action_servic
 const { DateTime } = luxon;
 export const LIVE_CALLS_NOTIFICATION = "telephony/live_calls";
 const TICK_MS = 1000;
+// The bus pushes every change; the board also asks now and then, so a dropped bus connection never leaves a
+// call that ended, or a supervision that started, stale on screen.
+const REFRESH_MS = 5000;
 
 /** "1:05" or "1:02:05": how long a call has been going, from its ISO UTC start to now. */
 export function elapsed(isoStart, now) {
@@ -49,9 +52,11 @@ export class TelephonyLiveCalls extends Component {
         this.bus.subscribe(LIVE_CALLS_NOTIFICATION, refresh);
         this.bus.start();
         const ticker = setInterval(() => (this.state.now = DateTime.utc()), TICK_MS);
+        const refresher = setInterval(refresh, REFRESH_MS);
         onWillStart(() => this.load());
         onWillUnmount(() => {
             clearInterval(ticker);
+            clearInterval(refresher);
             this.bus.unsubscribe(LIVE_CALLS_NOTIFICATION, refresh);
         });
     }
