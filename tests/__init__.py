@@ -31,3 +31,4 @@ from . import test_click_to_dial_ui
 from . import test_call_transfer
 from . import test_transfer_listener
 from . import test_softphone_attack
+from . import test_recording
