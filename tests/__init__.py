@@ -32,3 +32,4 @@ from . import test_call_transfer
 from . import test_transfer_listener
 from . import test_softphone_attack
 from . import test_recording
+from . import test_recording_listener
