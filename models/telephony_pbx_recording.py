@@ -20,7 +20,6 @@ class TelephonyPbx(models.Model):
     _inherit = "telephony.pbx"
 
     recording_announcement = fields.Char(
-        string="Recording Announcement",
         default=DEFAULT_ANNOUNCEMENT,
         groups=MANAGER_GROUP,
         help="What both parties hear before a call is recorded (when the company announces recordings): an "
