@@ -90,7 +90,7 @@ Where it behaves like Asterisk 22 because the addon relies on it (the Asterisk f
 - Channels carry their ``creationtime``.
 - Recordings (seen on Asterisk 22.10.1, format ``wav``, bridges of two Local channels):
   ``POST bridges/{id}/record`` answers 201 with the LiveRecording ``{"name", "format": "wav", "state": "queued",
-  "target_uri": "bridge:<id>"}``; about 0.3 s later ``RecordingStarted`` carries it with ``"state":
+  "target_uri": "bridge:<id>"}``; 0.02 to 0.3 s later ``RecordingStarted`` carries it with ``"state":
   "recording"``, without ``channel`` or ``bridge``. Asterisk adds a ``Recorder/ARI-<n>;2`` channel to the bridge
   (``bridge show all`` counts it) that ARI lists nowhere: not in ``GET bridges/{id}`` ``channels``, not in
   ``GET channels``, and no ChannelEnteredBridge for it. A bridge that is still empty records (``GET
@@ -172,7 +172,7 @@ DEFAULT_ENDPOINTS = {
 }
 DEFAULT_BEHAVIOUR = {"answer_after": 0.5}
 PLAYBACK_SECONDS = 1.0
-RECORDING_START_SECONDS = 0.3  # Asterisk 22.10.1: RecordingStarted 0.3 s after the 201
+RECORDING_START_SECONDS = 0.3  # Asterisk 22.10.1: RecordingStarted 0.02 to 0.3 s after the 201
 RECORDING_RATE = 8000
 TONE_PERIOD = 20  # samples: a 400 Hz tone at 8 kHz
 RECORDING_FORMATS = ("wav", "wav16", "gsm", "ulaw", "alaw", "sln", "g722", "g729")

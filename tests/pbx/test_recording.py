@@ -271,3 +271,44 @@ def test_a_room_session_is_recorded_once_under_the_room_bridge(routed, pbx):
     assert list(router.live()) == [name], "the room's session goes on with one caller"
     pbx.control(f"channels/{second}/hangup")
     router.wait(lambda: router.ended() == [name], "the session's end reported")
+
+
+def test_a_call_placed_into_the_application_is_announced_recorded_and_its_file_lasts_the_recording(pbx, client):
+    """Also on a real Asterisk (TELEPHONY_ARI_URL): a channel of the PBX's own enters with what it dialled, the
+    router rings the other end, announces, records until the caller hangs up, and the file lasts that long."""
+    reports, started = [], {}
+
+    def route(dialled, caller, outbound):
+        endpoint = pbx.endpoint("answers") if pbx.is_simulator else f"Local/{dialled}@telephony-test"
+        return Forward(endpoint, "", recording=RECORD_ALWAYS, announcement=ANNOUNCEMENT)
+
+    router = CallRouter(client, route, reports.append)
+
+    def on_event(event):
+        if event.get("type") == "RecordingStarted":
+            started["at"] = time.monotonic()
+        router.handle(event)
+
+    stream = client.start_event_stream(on_event, backoff_base=0.1)
+    assert stream.wait_connected(10)
+    caller = f"rec-caller-{uuid.uuid4().hex[:8]}"
+    try:
+        client.originate(pbx.endpoint("answers"), app_args=["102"], channel_id=caller)
+        deadline = time.monotonic() + 15
+        while "at" not in started:
+            assert time.monotonic() < deadline, "the call was not recorded"
+            time.sleep(0.05)
+        (name,) = router.recordings.values()
+        assert recording_subject(name) == caller
+        time.sleep(2)
+        recorded = time.monotonic() - started["at"]
+        client.hangup(caller)
+        while not reports:
+            assert time.monotonic() < deadline + 5, "the end of the recording was not reported"
+            time.sleep(0.05)
+        assert reports == [{"type": RECORDING_ENDED_REPORT, "recording": {"name": name}}]
+        assert abs(wav_seconds(client.stored_recording_file(name)) - recorded) < 1
+        client.delete_stored_recording(name)
+    finally:
+        stream.stop()
+        client.hangup_if_present(caller)
