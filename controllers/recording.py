@@ -21,10 +21,11 @@ class TelephonyRecordingController(http.Controller):
             raise NotFound() from None
         if not stored:
             raise NotFound()
+        download = download in ("1", "true")
         if _starts_at_first_byte(request.httprequest.headers.get("Range")):
-            recording._log_playback(bool(download))
+            recording._log_playback(download)
         stream = request.env["ir.binary"]._get_stream_from(recording.sudo().attachment_id, "raw")
-        return stream.get_response(as_attachment=bool(download))
+        return stream.get_response(as_attachment=download)
 
 
 def _starts_at_first_byte(range_header):

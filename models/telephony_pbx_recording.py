@@ -5,7 +5,7 @@ import dataclasses
 import re
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 from ..pbx.calls import RECORD_ALWAYS, RECORD_ON_DEMAND, Forward
 from ..tools.groups import MANAGER_GROUP
@@ -59,6 +59,8 @@ class TelephonyPbx(models.Model):
 
     def action_retry_recordings(self):
         self.ensure_one()
+        if not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(self.env._("Only a telephony manager may fetch recordings again."))
         failed = self.env["telephony.recording"].search([("pbx_id", "=", self.id), ("state", "=", "fetch_failed")])
         failed.action_retry_fetch()
         return self._notification(

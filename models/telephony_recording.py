@@ -14,12 +14,14 @@ import wave
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 from odoo.modules import module as odoo_module
 
 from ..pbx.ari import PbxError
 from ..pbx.calls import recording_subject
 from ..pbx.recording import RECORDING_ENDED_REPORT
 from ..tools.ari_events import event_datetime
+from ..tools.groups import MANAGER_GROUP
 
 _logger = logging.getLogger(__name__)
 
@@ -268,6 +270,8 @@ class TelephonyRecording(models.Model):
 
     def action_retry_fetch(self):
         """Fetch the failed recordings again at once (in the cron: the download may take time)."""
+        if not self.env.user.has_group(MANAGER_GROUP):
+            raise AccessError(self.env._("Only a telephony manager may fetch recordings again."))
         self.filtered(lambda r: r.state == "fetch_failed").sudo().write({"next_fetch_date": fields.Datetime.now()})
         self.env.ref("telephony.ir_cron_telephony_fetch_recordings").sudo()._trigger()
 

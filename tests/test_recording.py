@@ -261,6 +261,14 @@ class TestRecordingAccess(RecordingCase):
             with self.subTest(user=stranger.login), self.assertRaises(AccessError):
                 self._as(attachment, stranger).read(["raw"])
 
+    def test_only_a_manager_fetches_again(self):
+        self.recording.state = "fetch_failed"
+        with self.assertRaises(AccessError):
+            self._as(self.recording, self.user_anna).action_retry_fetch()
+        with self.assertRaises(AccessError):
+            self._as(self.pbx, self.user_anna).action_retry_recordings()
+        self._as(self.pbx, self.manager).action_retry_recordings()
+
     def test_on_demand_recording_only_for_its_user_a_manager_and_the_right_policy(self):
         self.company.telephony_recording_policy = "always"
         with self.assertRaisesRegex(UserError, "cannot be recorded on demand"):
@@ -391,7 +399,8 @@ class TestRecordingDownload(HttpCase):
         self.assertEqual(len(self._logged()), 1, "the player's next ranges are the same playback")
         self.assertIn("played by", self._logged().body)
         self.assertEqual(self._logged().author_id, self.users["rec_anna"].partner_id)
-        self._get("rec_manager", f"{url}?download=1")
+        download = self._get("rec_manager", f"{url}?download=1")
+        self.assertIn("attachment", download.headers["Content-Disposition"])
         self.assertIn("downloaded by", self._logged()[0].body)
 
     def test_others_get_nothing_neither_here_nor_through_web_content(self):
