@@ -154,6 +154,8 @@ class TestRecordingFetch(RecordingCase):
         self.assertEqual(recording.attachment_id.raw, pbx_file)
         self.assertEqual(recording.attachment_id.mimetype, "audio/wav")
         self.assertNotIn(NAME, self.simulator.stored_recordings)
+        self.pbx._apply_ari_events(self._events("RecordingStarted", "RecordingFinished", RECORDING_ENDED_REPORT))
+        self.assertEqual(recording.state, "stored", "a late or replayed event does not fetch a stored file again")
 
     def test_a_pbx_that_is_down_keeps_its_file_and_the_fetch_is_retried_and_shown(self):
         recording = self._finished_recording()
