@@ -116,5 +116,6 @@ class TelephonyPbx(models.Model):
     def _recording_for_router(self, policy):
         """``policy`` as the router's Forward and Room take it, with the announcement to play first."""
         pbx = self.sudo()
-        announce = pbx.company_id.telephony_recording_announce and pbx.recording_announcement
-        return {"recording": ROUTER_POLICIES.get(policy, ""), "announcement": announce or ""}
+        recording = ROUTER_POLICIES.get(policy, "")
+        announce = recording and pbx.company_id.telephony_recording_announce and pbx.recording_announcement
+        return {"recording": recording, "announcement": announce or ""}
