@@ -58,7 +58,10 @@ def _one_recording(registry, simulator, pbx_id):
             {"pbx_id": pbx_id, "pbx_unique_id": key, "direction": "inbound", "company_id": pbx.company_id.id}
         )
     requests.post(
-        f"{simulator.url}/_sim/recordings", params={"name": name, "seconds": CALL_SECONDS}, auth=("telephony",) * 2
+        f"{simulator.url}/_sim/recordings",
+        params={"name": name, "seconds": CALL_SECONDS},
+        auth=("telephony", "telephony"),
+        timeout=5,
     ).raise_for_status()
     started = time.monotonic()
     with registry.cursor() as cr:

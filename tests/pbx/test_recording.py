@@ -236,8 +236,8 @@ def test_a_recording_goes_on_after_a_restart_and_is_stopped_by_name(routed):
     again = routed(RECORD_ALWAYS, announcement="")
     assert name in again.live(), "the PBX records on while no listener is there"
     again.client.user_event(RECORD_EVENT, {"channel": f"{key}-peer", "call": key, "record": "0", "name": name})
-    again.wait(lambda: not again.live(), "the recording stopped")
-    assert again.ended() == [name]
+    again.wait(lambda: again.ended() == [name], "the stop reported")
+    assert not again.live()
 
 
 def test_a_blind_transfer_keeps_recording_the_same_conversation(routed):
