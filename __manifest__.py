@@ -19,6 +19,7 @@
         "views/telephony_conference_participant_views.xml",
         "views/telephony_incoming_number_views.xml",
         "views/telephony_call_views.xml",
+        "views/telephony_recording_views.xml",
         "views/res_users_views.xml",
         "views/hr_employee_views.xml",
         "views/res_partner_views.xml",

@@ -4,6 +4,7 @@ from . import telephony_pbx
 from . import telephony_pbx_routing
 from . import telephony_pbx_events
 from . import telephony_pbx_softphone
+from . import telephony_pbx_recording
 from . import telephony_conference
 from . import telephony_conference_participant
 from . import telephony_conference_rights
@@ -20,6 +21,8 @@ from . import telephony_call_display
 from . import telephony_call_supervision
 from . import telephony_call_supervise
 from . import ir_websocket
+from . import telephony_call_recording
+from . import telephony_recording
 from . import res_users
 from . import res_users_softphone
 from . import hr_employee

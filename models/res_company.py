@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..tools.groups import MANAGER_GROUP
+from .telephony_recording import POLICY_HELP, RECORDING_POLICIES
 
 
 class ResCompany(models.Model):
@@ -33,6 +34,32 @@ class ResCompany(models.Model):
         help="The number people called into a meeting see. Rooms show their own extension. "
         "Empty: meeting calls show the name 'Conference' and no number.",
     )
+
+    telephony_recording_policy = fields.Selection(
+        RECORDING_POLICIES,
+        string="Record Calls",
+        default="never",
+        required=True,
+        help=f"The company's default; users, incoming numbers and rooms may say otherwise. {POLICY_HELP}",
+    )
+    telephony_recording_announce = fields.Boolean(
+        string="Announce Recordings",
+        default=True,
+        help="Both parties hear the PBX form's announcement before a call is recorded.",
+    )
+    telephony_recording_retention_days = fields.Integer(
+        string="Keep Recordings (Days)",
+        default=0,
+        help="Recordings older than this are deleted every day, and the deletion noted on their call. 0 keeps them.",
+    )
+
+    _sql_constraints = [
+        (
+            "telephony_recording_retention_days_positive",
+            "CHECK(telephony_recording_retention_days >= 0)",
+            "Recordings are kept for 0 days (forever) or more.",
+        ),
+    ]
 
     @api.constrains("telephony_followup_user_ids")
     def _check_telephony_followup_users(self):

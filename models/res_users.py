@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..tools.groups import MANAGER_GROUP
+from .telephony_recording import POLICY_HELP, RECORDING_POLICIES
 
 TELEPHONY_SELF_WRITEABLE_FIELDS = [
     "telephony_enabled",
@@ -11,7 +12,8 @@ TELEPHONY_SELF_WRITEABLE_FIELDS = [
     "telephony_report_form",
     "telephony_phone",
 ]
-TELEPHONY_SETTINGS_FIELDS = [*TELEPHONY_SELF_WRITEABLE_FIELDS, "telephony_extension"]
+# A user reads, and does not choose, whether their calls are recorded: their telephony managers do.
+TELEPHONY_SETTINGS_FIELDS = [*TELEPHONY_SELF_WRITEABLE_FIELDS, "telephony_extension", "telephony_recording_policy"]
 # Set by a telephony manager, never by the user: who may not be listened to, whispered to or barged in on.
 TELEPHONY_MANAGER_ONLY_FIELDS = ["telephony_supervision_excluded"]
 
@@ -31,6 +33,11 @@ class ResUsers(models.Model):
         copy=False,
         index="btree_not_null",
         help="The user's own extension on the PBX (3 to 5 digits): Odoo rings it to place the user's calls.",
+    )
+    telephony_recording_policy = fields.Selection(
+        RECORDING_POLICIES,
+        string="Record Calls",
+        help=f"Empty: the company's setting. {POLICY_HELP}",
     )
     telephony_incoming_action = fields.Selection(
         "_selection_telephony_call_actions",

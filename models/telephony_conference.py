@@ -9,11 +9,12 @@ from ..pbx.conference import RING_SECONDS, Room
 from ..tools.groups import MANAGER_GROUP, USER_GROUP
 from ..tools.phone import to_e164
 from .telephony_extension_mixin import EXTENSION_PATTERN
+from .telephony_recording import RECORDING_POLICIES
 
 ACCESS_CODE_PATTERN = re.compile(r"[0-9]{3,10}")  # [0-9], not \d (any Unicode digit): typed on a keypad
 # What a conference is and where it lives: only managers change them once it exists, else a user could turn
 # their meeting into a room everyone reaches, or take over a room through its company or PBX.
-MANAGER_ONLY_FIELDS = ("kind", "extension", "creator_id", "company_id", "pbx_id")
+MANAGER_ONLY_FIELDS = ("kind", "extension", "creator_id", "company_id", "pbx_id", "recording_policy")
 CONFERENCE_CALLER_NAME = "Conference"
 
 
@@ -62,6 +63,12 @@ class TelephonyConference(models.Model):
         related="administrator_id.telephony_extension", string="Administrator Extension"
     )
     is_current_user_administrator = fields.Boolean(compute="_compute_is_current_user_administrator")
+    recording_policy = fields.Selection(
+        RECORDING_POLICIES,
+        string="Record",
+        help="Empty: the company's setting. A room's session is recorded once, from its first caller to its last, "
+        "whatever number its callers dialled; On Demand records nothing in a room.",
+    )
     wait_for_administrator = fields.Boolean(
         string="Wait for the Administrator",
         tracking=True,
@@ -275,6 +282,9 @@ class TelephonyConference(models.Model):
             access_code=conference.access_code or "",
             wait_for_administrator=conference.wait_for_administrator,
             administrator_numbers=frozenset(administrator_numbers),
+            **conference.pbx_id._recording_for_router(
+                conference.recording_policy or conference.company_id.telephony_recording_policy
+            ),
         )
 
     def _telephony_payload(self):

@@ -4,6 +4,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.addons.phone_validation.tools.phone_validation import phone_parse
 
 from ..tools.phone import format_e164, format_international
+from .telephony_recording import RECORDING_POLICIES
 
 NATIONAL_PREFIXES = ("+", "00")
 
@@ -34,6 +35,12 @@ class TelephonyIncomingNumber(models.Model):
         ondelete="restrict",
     )
     user_id = fields.Many2one("res.users", domain=[("share", "=", False)], ondelete="restrict", check_company=True)
+    recording_policy = fields.Selection(
+        RECORDING_POLICIES,
+        string="Record Calls",
+        help="Empty: the setting of the user the call is for, else the company's. Applies to calls forwarded to a "
+        "user; a room has its own setting.",
+    )
     active = fields.Boolean(default=True)
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company, index=True)
 

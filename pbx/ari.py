@@ -20,6 +20,7 @@ _logger = logging.getLogger(__name__)
 
 TALK_DETECT = "TALK_DETECT(set)"
 ORIGINATE_WORKERS = 8
+RECORDING_FORMAT = "wav"  # Asterisk's "wav": 8 kHz, 16-bit signed, mono PCM
 CANCEL_TIMEOUT_SECONDS = 2.0  # cancelling a call the PBX was slow to place: try, but do not hold the user long
 
 
@@ -92,6 +93,18 @@ class AriClient:
         return f"{self.base_url}/ari/{path}"
 
     def _request(self, method, path, params=None, body=None, timeout=None):
+        response = self._send(method, path, params, body, timeout)
+        if not response.content:
+            return None
+        try:
+            return response.json()
+        except ValueError as error:
+            raise AriDisabled(
+                f"{self.base_url} answers HTTP but not as Asterisk's REST Interface: is ARI enabled (ari.conf)?"
+            ) from error
+
+    def _send(self, method, path, params=None, body=None, timeout=None):
+        """One REST call; the response, or the PbxError that says why there is none."""
         url = self._url(path)
         timeout = timeout or self.timeout
         try:
@@ -106,14 +119,7 @@ class AriClient:
             raise PbxUnreachable(f"The PBX at {self.base_url} cannot be reached: {_reason(error)}.") from error
         if response.status_code >= 400:
             raise self._error_for(response, method, path)
-        if not response.content:
-            return None
-        try:
-            return response.json()
-        except ValueError as error:
-            raise AriDisabled(
-                f"{self.base_url} answers HTTP but not as Asterisk's REST Interface: is ARI enabled (ari.conf)?"
-            ) from error
+        return response
 
     def _error_for(self, response, method, path):
         message = _error_message(response)
@@ -357,8 +363,11 @@ class AriClient:
     def remove_channel(self, bridge_id, channel_id):
         self._request("POST", f"bridges/{quote(bridge_id, safe='')}/removeChannel", {"channel": channel_id})
 
-    def play_on_bridge(self, bridge_id, media):
-        return self._request("POST", f"bridges/{quote(bridge_id, safe='')}/play", {"media": media})
+    def play_on_bridge(self, bridge_id, media, playback_id=None):
+        params = {"media": media}
+        if playback_id:
+            params["playbackId"] = playback_id
+        return self._request("POST", f"bridges/{quote(bridge_id, safe='')}/play", params)
 
     def start_bridge_moh(self, bridge_id, moh_class=None):
         params = {"mohClass": moh_class} if moh_class else None
@@ -373,6 +382,53 @@ class AriClient:
     def destroy_bridge_if_present(self, bridge_id):
         try:
             self.destroy_bridge(bridge_id)
+        except PbxNotFound:
+            return False
+        return True
+
+    # ------------------------------------------------------------------
+    # Recordings
+    # ------------------------------------------------------------------
+
+    def record_bridge(self, bridge_id, name, beep=False):
+        """Record the bridge's mixed audio as ``name`` (WAV); Asterisk answers the LiveRecording, ``queued``."""
+        return self._request("POST", f"bridges/{quote(bridge_id, safe='')}/record", _record_params(name, beep))
+
+    def record_channel(self, channel_id, name, beep=False):
+        """Record one channel as ``name`` (WAV). Asterisk refuses a channel in a bridge only afterwards, with a
+        RecordingFailed event ("Cannot record channel while in bridge"): record its bridge instead."""
+        return self._request("POST", f"channels/{quote(channel_id, safe='')}/record", _record_params(name, beep))
+
+    def get_live_recording(self, name):
+        """The LiveRecording ``name``, or None once it is over (or never was)."""
+        try:
+            return self._request("GET", f"recordings/live/{quote(name, safe='')}")
+        except PbxNotFound:
+            return None
+
+    def stop_recording(self, name):
+        """Stop the live recording ``name``: it is kept as a stored recording. Whether it was still live."""
+        try:
+            self._request("POST", f"recordings/live/{quote(name, safe='')}/stop")
+        except PbxNotFound:
+            return False
+        return True
+
+    def stored_recording_file(self, name):
+        """The bytes of the stored recording ``name`` (a WAV file), checked complete against Content-Length."""
+        path = f"recordings/stored/{quote(name, safe='')}/file"
+        response = self._send("GET", path)
+        expected = response.headers.get("Content-Length")
+        if expected is not None and expected.isdigit() and int(expected) != len(response.content):
+            raise PbxRequestError(
+                f"The PBX sent {len(response.content)} of the {expected} bytes of recording {name} (GET {path})."
+            )
+        return response.content
+
+    def delete_stored_recording(self, name):
+        """Delete the stored recording ``name``; one the PBX no longer has is already deleted."""
+        try:
+            self._request("DELETE", f"recordings/stored/{quote(name, safe='')}")
         except PbxNotFound:
             return False
         return True
@@ -514,6 +570,11 @@ class EventStream(threading.Thread):
             socket.close()
         if was_connected and self.on_disconnect:
             self.on_disconnect(self.client)
+
+
+def _record_params(name, beep):
+    # ``format`` is always sent: Asterisk 22.10.1 crashed on a bridge record request without it.
+    return {"name": name, "format": RECORDING_FORMAT, "ifExists": "fail", "beep": "true" if beep else "false"}
 
 
 def _error_message(response):

@@ -7,6 +7,10 @@ from its id alone: ``K-peer`` (the phone rung for the caller), ``K-xfer-<hex>`` 
 transferring user rung back when that target fails) and ``K-consult-<hex>`` (the target a user consults before
 an attended transfer; also the key of that consultation's own journal row). Both ends of ``K`` talk in the bridge
 ``call-K``; a consultation in ``call-K-consult-<hex>``.
+
+A recording is named after what it records: ``K-rec-<hex>`` for the bridge of conversation ``K`` (it goes on
+through transfers, the bridge staying ``call-K``), ``<room bridge id>-rec-<hex>`` for a room's session; so the
+journal finds the call or the room from the recording's name alone, also after a restart of the listener.
 """
 
 from dataclasses import dataclass
@@ -15,6 +19,10 @@ PEER_SUFFIX = "-peer"
 TRANSFER_LEG = "-xfer-"
 CONSULT_LEG = "-consult-"
 CALL_BRIDGE_PREFIX = "call-"
+RECORDING_MARK = "-rec-"
+# Recording policies: "" never, "always" from the moment the bridge forms, "on_demand" when a user asks.
+RECORD_ALWAYS = "always"
+RECORD_ON_DEMAND = "on_demand"
 
 
 @dataclass
@@ -26,6 +34,8 @@ class Room:
     access_code: str = ""
     wait_for_administrator: bool = False
     administrator_numbers: frozenset = frozenset()
+    recording: str = ""  # the room's recording policy (see RECORD_ALWAYS)
+    announcement: str = ""  # media played to the room before it is recorded ("sound:conf-now-recording"), "" none
 
 
 @dataclass
@@ -34,6 +44,8 @@ class Forward:
 
     endpoint: str
     caller_id: str = ""
+    recording: str = ""  # the call's recording policy (see RECORD_ALWAYS)
+    announcement: str = ""  # media both parties hear before the call is recorded, "" none
 
 
 @dataclass
@@ -54,6 +66,8 @@ class Caller:
     recall: str = ""  # a transfer leg: the extension to ring back should it fail ("" once rung back)
     returning: bool = False  # a transfer leg ringing the transferring user back
     held: bool = False  # put on hold by the router
+    recording: str = ""  # the recording policy of the call this leg placed or received
+    announcement: str = ""
 
 
 def conversation_key(channel_id):
@@ -68,3 +82,15 @@ def conversation_key(channel_id):
 def call_bridge_id(key):
     """The bridge both ends of conversation ``key`` (or of the consultation ``key``) talk in."""
     return f"{CALL_BRIDGE_PREFIX}{key}"
+
+
+def recording_name(subject, serial):
+    """The name of a recording of ``subject`` (a conversation key, or a room's bridge id)."""
+    return f"{subject}{RECORDING_MARK}{serial}"
+
+
+def recording_subject(name):
+    """What a recording records, from its name: the conversation key or the room's bridge id ("" for a
+    recording this application did not name)."""
+    subject, mark, _serial = name.rpartition(RECORDING_MARK)
+    return subject if mark else ""

@@ -6,7 +6,8 @@ new call goes, and reports what only it can see through ``report(event)``, as ev
 the same path as the PBX's events: ``TelephonyParticipantWaiting`` (a caller put on hold for the
 administrator) and ``TelephonyCallerRejected`` (a caller who typed a wrong access code three times: they
 hear the whole goodbye, then the router hangs up). Hold and transfer of two-party calls, which Odoo asks for
-with user events, are in pbx/transfer.py; how the legs of a call are named, in pbx/calls.py.
+with user events, are in pbx/transfer.py; recording, in pbx/recording.py; how the legs of a call are named, in
+pbx/calls.py.
 
 Prompts take time on a PBX: an action that must follow one (hanging up after the goodbye, music on hold after
 "wait for the leader") waits for its ``PlaybackFinished``, keyed by the playback id the router chose; should
@@ -33,6 +34,7 @@ Channels arrive in eight ways, told apart by their Stasis arguments:
   named after its own number, and may call outside numbers like a call placed from Odoo.
 """
 
+import dataclasses
 import hmac
 import logging
 import time
@@ -52,6 +54,7 @@ from .calls import (
     call_bridge_id,
     conversation_key,
 )
+from .recording import RECORD_EVENT, RecordingMixin
 from .supervision import SUPERVISE_EVENT, SUPERVISION_KINDS, SupervisionMixin
 from .transfer import HOLD_EVENT, TRANSFER_EVENT, TransferMixin
 
@@ -98,7 +101,7 @@ class RoomState:
     music: bool = False  # music on hold plays in the bridge, for someone alone in it
 
 
-class CallRouter(TransferMixin, SupervisionMixin):
+class CallRouter(TransferMixin, RecordingMixin, SupervisionMixin):
     def __init__(
         self,
         client,
@@ -119,6 +122,7 @@ class CallRouter(TransferMixin, SupervisionMixin):
         self.consults = {}  # the user's leg -> its Consult, during an attended transfer
         self.supervisions = {}  # a supervisor's leg -> its Supervision, once answered
         self.after_playback = {}  # playback id -> (what to do once it finished, channel id, when at the latest)
+        self.recordings = {}  # bridge id -> the name of its live recording (see pbx/recording.py)
 
     # ------------------------------------------------------------------
     # Events
@@ -149,6 +153,7 @@ class CallRouter(TransferMixin, SupervisionMixin):
         except PbxError as error:
             _logger.warning("Routing %s of channel %s failed: %s", kind, channel_id, error)
         self._act_on_overdue_prompts()
+        self._end_recordings_of_unused_bridges()
 
     def _start(self, channel, args):
         channel_id = channel["id"]
@@ -222,6 +227,8 @@ class CallRouter(TransferMixin, SupervisionMixin):
             self._hold_from_odoo(fields)
         elif name == TRANSFER_EVENT:
             self._transfer_from_odoo(fields)
+        elif name == RECORD_EVENT:
+            self._record_from_odoo(fields)
         elif name == SUPERVISE_EVENT:
             self._supervise_from_odoo(fields)
 
@@ -304,11 +311,14 @@ class CallRouter(TransferMixin, SupervisionMixin):
             _logger.warning("Channel %s could not leave the waiting music for the room: %s", waiting.channel_id, error)
 
     def _bridge(self, state, caller):
-        if not state.bridge_ready:
+        created = not state.bridge_ready
+        if created:
             self.client.create_bridge(state.room.bridge_id)
             state.bridge_ready = True
         self.client.add_channel(state.room.bridge_id, caller.channel_id)
         caller.state = "bridged"
+        if created:
+            self._room_bridge_formed(state.room)
 
     def _music_for_the_lonely(self, state):
         """Someone alone in the room hears music on hold (not silence) until someone joins them."""
@@ -353,6 +363,8 @@ class CallRouter(TransferMixin, SupervisionMixin):
             caller = self.callers.get(channel_id)
             if caller and caller.state == "waiting":
                 self.client.start_moh(channel_id)
+        elif isinstance(then, tuple) and then[0] == "record":
+            self._start_recording(channel_id, then[1])  # a recording's announcement played to its bridge
 
     def adopt(self, channel_id, room, number="", waiting=False, is_administrator=False, bridge_exists=False):
         """Follow a channel that was already in a room (or on hold for it) before a restart.
@@ -553,7 +565,9 @@ class CallRouter(TransferMixin, SupervisionMixin):
 
     def _forward(self, channel_id, destination, dialled=""):
         peer_id = f"{channel_id}{PEER_SUFFIX}"
-        self.callers[channel_id].peer_id = peer_id
+        caller = self.callers[channel_id]
+        caller.peer_id = peer_id
+        caller.recording, caller.announcement = destination.recording, destination.announcement
         self.callers[peer_id] = Caller(
             peer_id, number=dialled, state="ringing", peer_id=channel_id, call_key=channel_id
         )
@@ -588,6 +602,7 @@ class CallRouter(TransferMixin, SupervisionMixin):
         self.client.add_channel(bridge_id, peer.channel_id)
         caller.state = peer.state = "bridged"
         caller.bridge_id = peer.bridge_id = bridge_id
+        self._call_bridge_formed(caller)
 
 
 def from_own_phone(channel):
@@ -603,7 +618,7 @@ def _with_caller_name(destination, name, number):
     name = name.replace('"', "").strip()
     if not name or destination.caller_id.lstrip().startswith('"'):
         return destination
-    return Forward(destination.endpoint, f'"{name}" {destination.caller_id or f"<{number}>"}')
+    return dataclasses.replace(destination, caller_id=f'"{name}" {destination.caller_id or f"<{number}>"}')
 
 
 def _cause(event):

@@ -21,13 +21,16 @@ ARI resources implemented (under ``/ari``; HTTP basic auth or ``api_key=user:pas
 - ``GET channels/{id}/variable`` (a plain channel variable; ``DB(...)`` and ``DB_DELETE(...)`` answer 500 as
   Asterisk's "dangerous function" guard does; on ``<id>;2``, the dialplan half of a Local channel)
 - ``GET events?app=NAME`` (WebSocket)
+- ``POST bridges/{id}/record``, ``POST channels/{id}/record`` (name, format, ifExists, beep),
+  ``GET recordings/live/{name}``, ``POST recordings/live/{name}/stop``, ``GET recordings/stored``,
+  ``GET|DELETE recordings/stored/{name}``, ``GET recordings/stored/{name}/file``
 - ``GET|PUT|DELETE asterisk/config/dynamic/res_pjsip/{endpoint|aor|auth}/{id}`` (ARI's dynamic configuration
   over a writable sorcery store, as the README's ``sorcery.conf`` sets up for browser phones)
 
 Events sent: StasisStart, StasisEnd, ChannelStateChange, ChannelDtmfReceived, ChannelTalkingStarted,
 ChannelTalkingFinished, ChannelEnteredBridge, ChannelLeftBridge, ChannelHangupRequest,
 ChannelDestroyed (with cause and cause_txt), ChannelUserevent, ChannelHold, ChannelUnhold, PlaybackStarted,
-PlaybackFinished, ApplicationReplaced.
+PlaybackFinished, RecordingStarted, RecordingFinished, RecordingFailed, ApplicationReplaced.
 
 Simulator-only control endpoints (no Asterisk has them), under ``/_sim``, same credentials:
 ``POST _sim/calls?caller=N&dialled=N`` (an outside caller dials a number: the channel enters the
@@ -36,7 +39,10 @@ application; while it is not active, the call goes to the outage fallback and ta
 ``POST _sim/channels/{id}/dtmf?digits=12#`` (a phone's keypad),
 ``POST _sim/channels/{id}/talk?talking=1|0``, ``POST _sim/channels/{id}/hangup`` (the phone hangs up),
 ``POST _sim/channels/{id}/hold?on=1|0`` (the phone's own hold key),
-``POST _sim/drop`` (close every event WebSocket), ``POST _sim/delay?seconds=S`` (slow every ARI answer).
+``POST _sim/drop`` (close every event WebSocket), ``POST _sim/delay?seconds=S`` (slow every ARI answer),
+``POST _sim/recordings?name=N&seconds=S`` (a stored recording of S seconds, as a finished call leaves),
+``POST _sim/recordings/{name}/truncate?size=B`` (its file is served cut to B bytes, its header unchanged: a
+PBX whose disk filled up).
 
 Where it behaves like Asterisk 22 because the addon relies on it (the Asterisk fact behind each):
 
@@ -97,6 +103,33 @@ Where it behaves like Asterisk 22 because the addon relies on it (the Asterisk f
   hung up through ARI it sends ChannelHangupRequest (cause 32, soft), ChannelLeftBridge and StasisEnd; when the
   snooped channel hangs up, the snoop leaves its bridge and sends StasisEnd (no ChannelHangupRequest) between the
   snooped channel's StasisEnd and its ChannelDestroyed, and is gone from ``GET channels``.
+- Recordings (seen on Asterisk 22.10.1, format ``wav``, bridges of two Local channels):
+  ``POST bridges/{id}/record`` answers 201 with the LiveRecording ``{"name", "format": "wav", "state": "queued",
+  "target_uri": "bridge:<id>"}``; 0.02 to 0.3 s later ``RecordingStarted`` carries it with ``"state":
+  "recording"``, without ``channel`` or ``bridge``. Asterisk adds a ``Recorder/ARI-<n>;2`` channel to the bridge
+  (``bridge show all`` counts it) that ARI lists nowhere: not in ``GET bridges/{id}`` ``channels``, not in
+  ``GET channels``, and no ChannelEnteredBridge for it. A bridge that is still empty records (``GET
+  recordings/live/{name}`` says ``recording``) but no ``RecordingStarted`` reaches the application, which follows
+  no such bridge yet. Audio is written only while two parties talk in the bridge: a recording started on an empty
+  bridge, or going on after one party left, is as long as the time both were in it (2.52 s of a 5.5 s recording).
+  ``POST recordings/live/{name}/stop`` answers 204, then ``RecordingFinished`` ``{"state": "done", "duration":
+  <whole seconds, rounded down: 3 for a 3.54 s file>}``; a second stop answers 404 "Recording not found". The
+  recording ends with its bridge: destroying a bridge with both parties in it sends ``RecordingFinished``; the
+  last party leaving a bridge sends it when the bridge empties; destroying a bridge one party had already left
+  ends the recording (the file is stored) with no ``RecordingFinished`` in two runs out of three (the third sent
+  it, ``duration`` 0): the simulator plays the worst case and sends none. Destroying a bridge
+  while no WebSocket holds the application loses the event too; recordings go on across a reconnection of the
+  application, and a new WebSocket gets their later events. A name already live or stored answers 409
+  "Recording '<name>' already exists and can not be overwritten" (``ifExists=fail``); an unknown format 422
+  "specified format is unknown on this system"; a missing bridge 404 "Bridge not found"; a missing name 500
+  "Error parsing request" (a missing format crashed Asterisk 22.10.1: the simulator answers 400, the client
+  always sends it). ``POST channels/{id}/record`` on a channel in a bridge answers 201 ``queued``, then
+  ``RecordingFailed`` ``{"state": "failed", "cause": "Cannot record channel while in bridge"}``.
+  ``GET recordings/stored`` lists ``{"name", "format"}``; ``GET recordings/stored/{name}/file`` answers 200
+  ``Content-Type: audio/wav``, ``Cache-Control: no-cache, no-store`` and a Content-Length, a 44-byte-header PCM WAV
+  (8000 Hz, 16-bit, mono: 16,000 bytes a second); ``DELETE recordings/stored/{name}`` answers 204, then 404
+  "Recording not found" to GET, its file and DELETE. Recordings of a channel outside any bridge: not checked on
+  Asterisk; the simulator records it until it hangs up and then sends RecordingFinished.
 - Dynamic configuration (seen on Asterisk 22.10.1 with res_pjsip's endpoint, aor and auth mapped to astdb):
   ``PUT`` answers 200 with every field of the object, secrets included; a field the type does not have
   answers 400 "Creation of object '<id>' failed field value validation"; an object of pjsip.conf (here:
@@ -105,9 +138,10 @@ Where it behaves like Asterisk 22 because the addon relies on it (the Asterisk f
   or type 404 "configClass 'x' not found" / "objectType 'x' not found"; DELETE answers 204. An endpoint
   created without ``allow`` (no codec) is stored but cannot be loaded: GET and DELETE answer 404.
 
-Where it differs from Asterisk: there is no audio and no dialplan (a snoop channel only records its ``spy`` and
-``whisper`` directions; on Asterisk 22.10.1 a snoop hung up through ARI may stay listed, outside Stasis, until the
-snooped channel next passes audio, while the simulator drops it at once); an endpoint's behaviour (answer after
+Where it differs from Asterisk: there is no audio and no dialplan (a recording's file is a 400 Hz tone as long
+as the recording; a snoop channel only records its ``spy`` and ``whisper`` directions; on Asterisk 22.10.1 a snoop
+hung up through ARI may stay listed, outside Stasis, until the snooped channel next passes audio, while the
+simulator drops it at once); an endpoint's behaviour (answer after
 a delay, busy, no answer) comes from the configuration; originated calls are single channels (no Local
 ``;1``/``;2`` halves) and always send ChannelDestroyed; talking happens only when scripted through
 ``/_sim`` or, with ``--demo``, at random among bridged channels with talk detection on. ``/_sim/delay``
@@ -125,7 +159,9 @@ import hmac
 import itertools
 import json
 import logging
+import math
 import random
+import struct
 import threading
 import time
 import uuid
@@ -154,6 +190,10 @@ DEFAULT_ENDPOINTS = {
 DEFAULT_BEHAVIOUR = {"answer_after": 0.5}
 PLAYBACK_SECONDS = 1.0
 SNOOP_DIRECTIONS = ("none", "both", "out", "in")
+RECORDING_START_SECONDS = 0.3  # Asterisk 22.10.1: RecordingStarted 0.02 to 0.3 s after the 201
+RECORDING_RATE = 8000
+TONE_PERIOD = 20  # samples: a 400 Hz tone at 8 kHz
+RECORDING_FORMATS = ("wav", "wav16", "gsm", "ulaw", "alaw", "sln", "g722", "g729")
 OUTAGE_FAMILY = "telephony_outage"
 OUTAGE_DRAIN_CONTEXT = "telephony-outage-drain"
 OUTAGE_FORGET_CONTEXT = "telephony-outage-forget"
@@ -272,6 +312,53 @@ class Bridge:
         }
 
 
+class LiveRecording:
+    """A recording in progress; its audio runs only while the bridge holds two parties (Asterisk writes the
+    mixed audio of the parties, none while one is alone)."""
+
+    def __init__(self, name, target_uri, bridge_id=None, channel_id=None):
+        self.name = name
+        self.target_uri = target_uri
+        self.bridge_id = bridge_id
+        self.channel_id = channel_id
+        self.state = "queued"
+        self.seconds = 0.0
+        self.audio_since = None
+
+    def as_json(self):
+        return {"name": self.name, "format": "wav", "state": self.state, "target_uri": self.target_uri}
+
+    def audio(self, running):
+        now = time.monotonic()
+        if self.audio_since is not None:
+            self.seconds += now - self.audio_since
+        self.audio_since = now if running else None
+
+
+class StoredRecording:
+    def __init__(self, seconds):
+        self.seconds = seconds
+        self.served_size = None  # /_sim truncate: serve only this many bytes of the file
+
+    def wav(self):
+        frames = round(self.seconds * RECORDING_RATE)
+        tone = b"".join(
+            int(8000 * math.sin(2 * math.pi * index / TONE_PERIOD)).to_bytes(2, "little", signed=True)
+            for index in range(TONE_PERIOD)
+        )
+        samples = (tone * (frames // TONE_PERIOD + 1))[: frames * 2]
+        header = (
+            b"RIFF"
+            + (36 + len(samples)).to_bytes(4, "little")
+            + b"WAVEfmt "
+            + struct.pack("<IHHIIHH", 16, 1, 1, RECORDING_RATE, RECORDING_RATE * 2, 2, 16)
+            + b"data"
+            + len(samples).to_bytes(4, "little")
+        )
+        data = header + samples
+        return data if self.served_size is None else data[: self.served_size]
+
+
 class AriError(web.HTTPException):
     def __init__(self, status, message):
         self.status_code = status
@@ -306,6 +393,8 @@ class Simulator:
         self.config_objects = {}  # (type, id) -> fields, res_pjsip objects created over ARI
         self.static_config = {tuple(key) for key in static_config}  # (type, id) of pjsip.conf: read-only
         self.local_halves = {}  # "<id>;2" -> the variables of the dialplan half of a Local channel
+        self.live_recordings = {}  # name -> LiveRecording
+        self.stored_recordings = {}  # name -> StoredRecording
         self.delay = 0.0
         self.requests = deque(maxlen=10_000)  # (method, path, monotonic time) of recent requests, for tests
         self.originated = deque(maxlen=10_000)  # channel ids asked for by originates, refused ones included
@@ -423,6 +512,16 @@ class Simulator:
             web.get("/ari/asterisk/config/dynamic/{class}/{type}/{id}", self.get_config_object),
             web.put("/ari/asterisk/config/dynamic/{class}/{type}/{id}", self.put_config_object),
             web.delete("/ari/asterisk/config/dynamic/{class}/{type}/{id}", self.delete_config_object),
+            web.post("/ari/bridges/{id}/record", self.record_bridge),
+            web.post("/ari/channels/{id}/record", self.record_channel),
+            web.get("/ari/recordings/live/{name}", self.get_live_recording),
+            web.post("/ari/recordings/live/{name}/stop", self.stop_recording),
+            web.get("/ari/recordings/stored", self.list_stored_recordings),
+            web.get("/ari/recordings/stored/{name}", self.get_stored_recording),
+            web.delete("/ari/recordings/stored/{name}", self.delete_stored_recording),
+            web.get("/ari/recordings/stored/{name}/file", self.stored_recording_file),
+            web.post("/_sim/recordings", self.sim_stored_recording),
+            web.post("/_sim/recordings/{name}/truncate", self.sim_truncate_recording),
             web.post("/_sim/calls", self.sim_incoming_call),
             web.post("/_sim/channels/{id}/dtmf", self.sim_press),
             web.post("/_sim/channels/{id}/talk", self.sim_talk),
@@ -626,6 +725,8 @@ class Simulator:
             await self._emit(channel.app, "PlaybackFinished", playback={**playback, "state": "failed"})
         if channel.bridge_id in self.bridges:
             await self._leave_bridge(channel, self.bridges[channel.bridge_id])
+        for recording in [r for r in self.live_recordings.values() if r.channel_id == channel.id]:
+            await self._finish_recording(recording, channel.app, announce=True)
         if channel.in_stasis:
             channel.in_stasis = False
             await self._emit_channel(channel, "StasisEnd")
@@ -792,6 +893,8 @@ class Simulator:
 
     async def destroy_bridge(self, request):
         bridge = self._bridge(request)
+        # Asterisk 22.10.1 sent no RecordingFinished (2 runs in 3) for a bridge one party had already left.
+        await self._finish_recordings(bridge, announce=len(bridge.channels) >= 2)
         for channel_id in list(bridge.channels):
             await self._leave_bridge(self.channels[channel_id], bridge)
         del self.bridges[bridge.id]
@@ -813,6 +916,7 @@ class Simulator:
             await self._leave_bridge(channel, self.bridges[channel.bridge_id])
         channel.bridge_id = bridge.id
         bridge.channels.append(channel.id)
+        self._recording_audio(bridge)
         await self._emit_channel(channel, "ChannelEnteredBridge", bridge=bridge.as_json())
         return web.Response(status=204)
 
@@ -829,7 +933,10 @@ class Simulator:
             channel.bridge_id = None
             if channel.talking:
                 await self._talk(channel, False)
+            self._recording_audio(bridge)
             await self._emit_channel(channel, "ChannelLeftBridge", bridge=bridge.as_json())
+            if not bridge.channels and bridge.id in self.bridges:
+                await self._finish_recordings(bridge, announce=True)
 
     async def start_bridge_moh(self, request):
         self._bridge(request).moh = True
@@ -843,6 +950,116 @@ class Simulator:
         bridge = self._bridge(request)
         apps = {self.channels[channel_id].app for channel_id in bridge.channels if channel_id in self.channels}
         return await self._play(request, next(iter(apps), ""), f"bridge:{bridge.id}")
+
+    # ------------------------------------------------------------------
+    # Recordings
+    # ------------------------------------------------------------------
+
+    def _new_recording(self, request, target_uri, **target):
+        name, file_format = request.query.get("name"), request.query.get("format")
+        if not name:
+            raise AriError(500, "Error parsing request")
+        if not file_format:
+            raise AriError(400, "format is required")
+        if file_format not in RECORDING_FORMATS:
+            raise AriError(422, "specified format is unknown on this system")
+        exists = name in self.live_recordings or name in self.stored_recordings
+        if exists and request.query.get("ifExists", "fail") == "fail":
+            raise AriError(409, f"Recording '{name}' already exists and can not be overwritten")
+        recording = self.live_recordings[name] = LiveRecording(name, target_uri, **target)
+        return recording
+
+    async def record_bridge(self, request):
+        bridge = self._bridge(request)
+        recording = self._new_recording(request, f"bridge:{bridge.id}", bridge_id=bridge.id)
+        apps = [self.channels[channel_id].app for channel_id in bridge.channels if channel_id in self.channels]
+        # An empty bridge records too, but no application follows it to hear of it.
+        self._spawn(self._start_recording(recording, apps[0] if apps else None))
+        return web.json_response(recording.as_json(), status=201)
+
+    async def record_channel(self, request):
+        channel = self._channel(request)
+        recording = self._new_recording(request, f"channel:{channel.id}", channel_id=channel.id)
+        if channel.bridge_id:
+            self._spawn(self._fail_recording(recording, channel.app, "Cannot record channel while in bridge"))
+        else:
+            self._spawn(self._start_recording(recording, channel.app))
+        return web.json_response(recording.as_json(), status=201)
+
+    async def _start_recording(self, recording, app):
+        await asyncio.sleep(RECORDING_START_SECONDS)
+        if self.live_recordings.get(recording.name) is not recording:
+            return
+        recording.state = "recording"
+        bridge = self.bridges.get(recording.bridge_id)
+        recording.audio(len(bridge.channels) >= 2 if bridge else recording.channel_id in self.channels)
+        if app:
+            await self._emit(app, "RecordingStarted", recording=recording.as_json())
+
+    async def _fail_recording(self, recording, app, cause):
+        await asyncio.sleep(RECORDING_START_SECONDS)
+        self.live_recordings.pop(recording.name, None)
+        await self._emit(app, "RecordingFailed", recording={**recording.as_json(), "state": "failed", "cause": cause})
+
+    def _recording_audio(self, bridge):
+        for recording in self.live_recordings.values():
+            if recording.bridge_id == bridge.id and recording.state == "recording":
+                recording.audio(len(bridge.channels) >= 2)
+
+    async def _finish_recordings(self, bridge, announce):
+        apps = [self.channels[channel_id].app for channel_id in bridge.channels if channel_id in self.channels]
+        for recording in [r for r in self.live_recordings.values() if r.bridge_id == bridge.id]:
+            await self._finish_recording(recording, apps[0] if apps else None, announce)
+
+    async def _finish_recording(self, recording, app, announce):
+        recording.audio(False)
+        self.live_recordings.pop(recording.name, None)
+        self.stored_recordings[recording.name] = StoredRecording(recording.seconds)
+        if announce and app:
+            finished = {**recording.as_json(), "state": "done", "duration": int(recording.seconds)}
+            await self._emit(app, "RecordingFinished", recording=finished)
+
+    def _live_recording(self, request):
+        recording = self.live_recordings.get(request.match_info["name"])
+        if not recording:
+            raise AriError(404, "Recording not found")
+        return recording
+
+    def _stored_recording(self, request):
+        recording = self.stored_recordings.get(request.match_info["name"])
+        if not recording:
+            raise AriError(404, "Recording not found")
+        return recording
+
+    async def get_live_recording(self, request):
+        return web.json_response(self._live_recording(request).as_json())
+
+    async def stop_recording(self, request):
+        recording = self._live_recording(request)
+        if recording.bridge_id in self.bridges:
+            bridge = self.bridges[recording.bridge_id]
+            apps = [self.channels[channel_id].app for channel_id in bridge.channels if channel_id in self.channels]
+            app = apps[0] if apps else None
+        else:
+            app = self.channels[recording.channel_id].app if recording.channel_id in self.channels else None
+        await self._finish_recording(recording, app, announce=True)
+        return web.Response(status=204)
+
+    async def list_stored_recordings(self, request):
+        return web.json_response([{"name": name, "format": "wav"} for name in self.stored_recordings])
+
+    async def get_stored_recording(self, request):
+        self._stored_recording(request)
+        return web.json_response({"name": request.match_info["name"], "format": "wav"})
+
+    async def delete_stored_recording(self, request):
+        self._stored_recording(request)
+        del self.stored_recordings[request.match_info["name"]]
+        return web.Response(status=204)
+
+    async def stored_recording_file(self, request):
+        data = self._stored_recording(request).wav()
+        return web.Response(body=data, content_type="audio/wav", headers={"Cache-Control": "no-cache, no-store"})
 
     # ------------------------------------------------------------------
     # Talking
@@ -1011,6 +1228,14 @@ class Simulator:
         if channel.phone_on_hold != on_hold:
             channel.phone_on_hold = on_hold
             await self._emit_channel(channel, "ChannelHold" if on_hold else "ChannelUnhold")
+        return web.Response(status=204)
+
+    async def sim_stored_recording(self, request):
+        self.stored_recordings[request.query["name"]] = StoredRecording(float(request.query.get("seconds", 1)))
+        return web.Response(status=204)
+
+    async def sim_truncate_recording(self, request):
+        self._stored_recording(request).served_size = int(request.query["size"])
         return web.Response(status=204)
 
     async def sim_drop(self, request):

@@ -33,3 +33,5 @@ from . import test_transfer_listener
 from . import test_softphone_attack
 from . import test_call_supervision
 from . import test_live_calls_ui
+from . import test_recording
+from . import test_recording_listener

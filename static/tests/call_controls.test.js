@@ -35,6 +35,8 @@ function mockTelephony() {
         transfer: async (target, attended) => calls.push(["transfer", target, attended]) && true,
         completeTransfer: async () => calls.push(["complete"]) && true,
         cancelTransfer: async () => calls.push(["cancel"]) && true,
+        startRecording: async () => calls.push(["record"]) && true,
+        stopRecording: async () => calls.push(["stop recording"]) && true,
     }));
     return calls;
 }
@@ -46,6 +48,33 @@ test("a connected call offers Hold and Transfer; a held one Resume", async () =>
     await click(".o-telephony-Hold");
     await animationFrame();
     expect(calls).toEqual([["hold"]]);
+});
+
+test("on demand, Record starts the recording and Stop Recording stops it", async () => {
+    const calls = mockTelephony();
+    await mountWithCleanup(CallControls, { props: { call: { ...CONNECTED, recording_on_demand: true } } });
+    expect(".o-telephony-Recording").toHaveCount(0);
+    await click(".o-telephony-Record");
+    await animationFrame();
+    expect(calls).toEqual([["record"]]);
+});
+
+test("a recorded call shows it; on demand it offers Stop Recording, otherwise no button", async () => {
+    const calls = mockTelephony();
+    const call = reactive({ ...CONNECTED, recording: true, recording_on_demand: true });
+    await mountWithCleanup(CallControls, { props: { call } });
+    expect(".o-telephony-Recording").toHaveText("Recording");
+    expect(".o-telephony-Record").toHaveText("Stop Recording");
+    await click(".o-telephony-Record");
+    await animationFrame();
+    expect(calls).toEqual([["stop recording"]]);
+});
+
+test("a call recorded by policy shows the mark and no button", async () => {
+    mockTelephony();
+    await mountWithCleanup(CallControls, { props: { call: { ...CONNECTED, recording: true } } });
+    expect(".o-telephony-Recording").toHaveCount(1);
+    expect(".o-telephony-Record").toHaveCount(0);
 });
 
 test("a held call says so and resumes", async () => {

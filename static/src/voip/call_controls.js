@@ -145,6 +145,12 @@ export class CallControls extends Component {
         return this.run(() => this.telephony.completeTransfer());
     }
 
+    toggleRecording() {
+        return this.run(() =>
+            this.call.recording ? this.telephony.stopRecording() : this.telephony.startRecording()
+        );
+    }
+
     cancel() {
         return this.run(() => this.telephony.cancelTransfer());
     }

@@ -295,6 +295,8 @@ export const telephonyService = {
             transfer: (target, attended) => callAction("action_transfer", [target, attended]),
             completeTransfer: () => callAction("action_complete_transfer"),
             cancelTransfer: () => callAction("action_cancel_transfer"),
+            startRecording: () => callAction("action_start_recording"),
+            stopRecording: () => callAction("action_stop_recording"),
             isLive,
             loadConferences,
             showConference,
