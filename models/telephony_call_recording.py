@@ -71,6 +71,22 @@ class TelephonyCall(models.Model):
             raise UserError(self.env._("Only a connected call can be recorded."))
         return self._telephony_my_leg()
 
+    def _telephony_recording_urls(self):
+        """``{call id: player URL}``: the stored recording of each of these calls that I may play (the latest, if a
+        call has several). Record rules decide: the call's own users and the company's telephony managers."""
+        recordings = self.env["telephony.recording"].search(
+            [("call_id", "in", self.ids), ("state", "=", "stored")], order="start_date, id"
+        )
+        return {recording.call_id.id: recording.player_url for recording in recordings}
+
+    def _telephony_payloads(self):
+        """The past calls a caller card lists, each with its recording's player when I may play it."""
+        payloads = super()._telephony_payloads()
+        urls = self._telephony_recording_urls()
+        for payload in payloads:
+            payload["recording_url"] = urls.get(payload["id"], False)
+        return payloads
+
     def _telephony_payload(self):
         payload = super()._telephony_payload()
         payload["recording"] = self.recording_live

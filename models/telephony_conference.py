@@ -299,6 +299,12 @@ class TelephonyConference(models.Model):
             "creator_id": self.creator_id.id,
             "administrator_id": self.administrator_id.id,
             "participants": [participant._telephony_payload() for participant in self.current_participant_ids],
+            # Everyone in the room hears the announcement; the window says it too, as long as it lasts.
+            "recording": bool(
+                self.env["telephony.recording"]
+                .sudo()
+                .search_count([("conference_id", "=", self.id), ("state", "=", "recording")], limit=1)
+            ),
         }
 
     def _notify_participants(self):

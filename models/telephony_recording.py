@@ -125,6 +125,8 @@ class TelephonyRecording(models.Model):
         if changed.filtered(lambda r: r.state == "to_fetch"):
             self.env.ref("telephony.ir_cron_telephony_fetch_recordings")._trigger()
         changed.call_id._notify_user()
+        # A room's window shows whether the room is being recorded.
+        changed.conference_id._notify_participants()
         return changed
 
     @api.model

@@ -163,6 +163,8 @@ class TelephonyTimeline(models.AbstractModel):
     def _call_items(self, domain, limit):
         labels = dict(self.env["telephony.call"]._fields["direction"]._description_selection(self.env))
         states = dict(self.env["telephony.call"]._fields["state"]._description_selection(self.env))
+        calls = self.env["telephony.call"].search(domain, limit=limit, order="start_date desc, id desc")
+        recording_urls = calls._telephony_recording_urls()
         return [
             {
                 "kind": "call",
@@ -180,8 +182,9 @@ class TelephonyTimeline(models.AbstractModel):
                 "user_name": call.user_id.name or "",
                 "ring_seconds": call.ring_seconds,
                 "talk_seconds": call.talk_seconds,
+                "recording_url": recording_urls.get(call.id, False),
             }
-            for call in self.env["telephony.call"].search(domain, limit=limit, order="start_date desc, id desc")
+            for call in calls
         ]
 
     @api.model

@@ -1,4 +1,5 @@
 import hashlib
+import json
 import time
 from datetime import timedelta
 
@@ -126,6 +127,22 @@ class TestRecordingEvents(RecordingCase):
         name = f"{self.room._bridge_id()}-rec-0123456789ab"
         self.pbx._apply_ari_events(self._events("RecordingStarted", name=name))
         self.assertRecordValues(self._recordings(), [{"conference_id": self.room.id, "call_id": False}])
+        self.assertTrue(self.room._telephony_payload()["recording"])
+        self.assertEqual(self._room_windows_told(), [True], "the administrator's window shows the recording")
+        self.pbx._apply_ari_events(self._events("RecordingFinished", name=name, second=5))
+        self.assertFalse(self.room._telephony_payload()["recording"])
+        self.assertEqual(self._room_windows_told(), [True, False])
+
+    def _room_windows_told(self):
+        """What the room's administrator's browser heard of the room's recording, in order."""
+        self.env.cr.precommit.run()
+        channel = json.dumps([self.env.cr.dbname, "res.partner", self.user_anna.partner_id.id])
+        messages = self.env["bus.bus"].sudo().search([("channel", "=", channel)], order="id")
+        return [
+            json.loads(message.message)["payload"]["recording"]
+            for message in messages
+            if json.loads(message.message)["type"] == "telephony/conference"
+        ]
 
     def test_recordings_this_application_did_not_name_are_ignored(self):
         self.pbx._apply_ari_events(self._events("RecordingStarted", name="someone-elses"))
@@ -262,6 +279,20 @@ class TestRecordingAccess(RecordingCase):
         for stranger in (self.user_boris, self.other_manager, self.plain_user):
             with self.subTest(user=stranger.login), self.assertRaises(AccessError):
                 self._as(attachment, stranger).read(["raw"])
+
+    def test_the_timeline_and_the_caller_card_offer_the_player_to_whoever_may_play_it(self):
+        # Boris took the call over: he reads the call, not its recording.
+        self.call.transfer_user_id = self.user_boris
+        url = f"/telephony/recording/{self.recording.id}"
+        for user, expected in ((self.user_anna, url), (self.manager, url), (self.user_boris, False)):
+            with self.subTest(user=user.login):
+                feed = self._as(self.env["telephony.timeline"], user).get_feed(number="+33612345678", kinds=["call"])
+                item = next(item for item in feed["items"] if item["res_id"] == self.call.id)
+                self.assertEqual(item["recording_url"], expected)
+                ringing = self._new_call(f"{KEY}.{user.id}", user, start_date=fields.Datetime.now())
+                card = self._as(ringing, user).telephony_caller_card()
+                past = next(past for past in card["last_calls"] if past["id"] == self.call.id)
+                self.assertEqual(past["recording_url"], expected)
 
     def test_only_a_manager_fetches_again(self):
         self.recording.state = "fetch_failed"
@@ -422,3 +453,12 @@ class TestRecordingDownload(HttpCase):
             login="rec_anna",
             timeout=120,
         )
+
+    def test_a_manager_plays_the_recorded_call_from_the_callers_timeline(self):
+        self.start_tour(
+            "/odoo/telephony_timeline?number=tel%3A%2B33612345678",
+            "telephony_recording_timeline_tour",
+            login="rec_manager",
+            timeout=120,
+        )
+        self.assertIn("played by", self._logged().body, "the manager's playback is on the call")

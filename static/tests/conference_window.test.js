@@ -132,6 +132,20 @@ test("the moderator muted by nobody but themselves may unmute", async () => {
     expect(calls).toEqual([["participant", 1, "action_mute_self", [false]]]);
 });
 
+test("a room being recorded says so", async () => {
+    mockTelephony(CREATOR);
+    await mountWithCleanup(ConferenceWindow, {
+        props: { conference: conference([participant(1, "Ann")], { recording: true }) },
+    });
+    expect(".o-telephony-ConferenceRecording").toHaveText("Recording");
+});
+
+test("a room not recorded shows no mark", async () => {
+    mockTelephony(CREATOR);
+    await mountWithCleanup(ConferenceWindow, { props: { conference: conference([participant(1, "Ann")]) } });
+    expect(".o-telephony-ConferenceRecording").toHaveCount(0);
+});
+
 test("a room waiting for its administrator says so", async () => {
     mockTelephony(101);
     await mountWithCleanup(ConferenceWindow, {

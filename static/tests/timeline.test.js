@@ -47,7 +47,8 @@ test("the timeline filters by kind and loads the next page", async () => {
     onRpc("telephony.call", "telephony_widget_data", () => ({ enabled: true, live_call: false, recent_calls: [] }));
     onRpc("telephony.timeline", "get_feed", ({ kwargs }) => {
         requests.push({ kinds: kwargs.kinds, offset: kwargs.offset });
-        const items = kwargs.offset ? [item(3)] : [item(1), item(2, "note")];
+        const recorded = { ...item(1), recording_url: "/telephony/recording/11" };
+        const items = kwargs.offset ? [item(3)] : [recorded, item(2, "note")];
         return {
             partner: { id: 5, name: "Switchboard SA", phone: "01 84 88 00 00", mobile: "", email: "" },
             number: "",
@@ -66,6 +67,8 @@ test("the timeline filters by kind and loads the next page", async () => {
     await animationFrame();
     expect(".o-telephony-TimelineItem").toHaveCount(2);
     expect(".o-telephony-TimelineItem-call").toHaveText(/1:05 with Anna/);
+    expect(".o-telephony-TimelineItem-call audio").toHaveAttribute("src", "/telephony/recording/11");
+    expect(".o-telephony-TimelineItem-note audio").toHaveCount(0);
     await click(".o-telephony-TimelineMore");
     await animationFrame();
     expect(".o-telephony-TimelineItem").toHaveCount(3);

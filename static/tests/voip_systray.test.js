@@ -105,7 +105,16 @@ test("a known caller's card lists every match, the last calls and what is to do"
             { id: 6, name: "Zoe", company_name: "Switchboard SA", is_company: false, function: "Buyer" },
         ],
         colleagues: [],
-        last_calls: [{ id: 1, direction: "inbound", state: "missed", start_date: "2026-03-01 09:00:00" }],
+        last_calls: [
+            { id: 1, direction: "inbound", state: "missed", start_date: "2026-03-01 09:00:00", recording_url: false },
+            {
+                id: 3,
+                direction: "outbound",
+                state: "answered",
+                start_date: "2026-02-27 16:00:00",
+                recording_url: "/telephony/recording/4",
+            },
+        ],
         activities: [{ id: 2, summary: "Send the quote", date_deadline: "2026-03-05", state: "overdue" }],
         action: false,
     };
@@ -116,6 +125,9 @@ test("a known caller's card lists every match, the last calls and what is to do"
     expect(".o-telephony-CallerName.fw-bold").toHaveText("Switchboard SA");
     expect(".o-telephony-CallerCard").toHaveText(/Missed/);
     expect(".o-telephony-CallerCard").toHaveText(/Send the quote/);
+    // Only the recorded call has a player, on its own recording.
+    expect(".o-telephony-CallerCard audio").toHaveCount(1);
+    expect(".o-telephony-CallerCard audio").toHaveAttribute("src", "/telephony/recording/4");
     expect(".o-telephony-NewContact").toHaveCount(0);
     await click(".o-telephony-OpenTimeline");
     await animationFrame();

@@ -8,6 +8,7 @@ import { Layout } from "@web/search/layout";
 import { getDefaultConfig } from "@web/views/view";
 import { useSetupAction } from "@web/search/action_hook";
 import { standardActionServiceProps } from "@web/webclient/actions/action_service";
+import { TelephonyRecordingPlayer } from "../recording/recording_player";
 
 const PAGE_SIZE = 30;
 const ICONS = {
@@ -40,7 +41,7 @@ function subjectOf(params) {
  * newest first, a page at a time, filtered by kind.
  */
 export class TelephonyTimeline extends Component {
-    static components = { Layout };
+    static components = { Layout, TelephonyRecordingPlayer };
     static props = { ...standardActionServiceProps };
     static template = "telephony.Timeline";
 

@@ -7,12 +7,13 @@ import { deserializeDateTime, formatDateTime } from "@web/core/l10n/dates";
 import { useService } from "@web/core/utils/hooks";
 import { user } from "@web/core/user";
 import { TelephonyNumberInput } from "../number_input/number_input";
+import { TelephonyRecordingPlayer } from "../recording/recording_player";
 import { CallControls, handedOverStatus } from "./call_controls";
 
 const KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"];
 
 export class VoipSystray extends Component {
-    static components = { Dropdown, TelephonyNumberInput, CallControls };
+    static components = { Dropdown, TelephonyNumberInput, CallControls, TelephonyRecordingPlayer };
     static props = [];
     static template = "telephony.VoipSystray";
 

@@ -1,26 +1,34 @@
 import { registry } from "@web/core/registry";
 
-/**
- * The call's own user opens the call and plays its recording: the browser reads the whole WAV (two seconds)
- * through the player on the form.
- */
-registry.category("web_tour.tours").add("telephony_recording_playback_tour", {
-    steps: () => [
-        { trigger: ".o_form_view .o_telephony_audio_player" },
+/** The browser reads the whole WAV (two seconds) through the first recording player in ``where``. */
+function playsTheTwoSecondRecording(where) {
+    const player = `${where} .o_telephony_audio_player`;
+    return [
+        { trigger: player },
         {
-            trigger: ".o_form_view .o_telephony_audio_player",
+            trigger: player,
             run() {
-                const player = this.anchor;
-                player.muted = true;
-                player.addEventListener("loadedmetadata", () => {
-                    if (Math.abs(player.duration - 2) < 0.1) {
-                        player.classList.add("o_telephony_audio_loaded");
+                const audio = this.anchor;
+                audio.muted = true;
+                audio.addEventListener("loadedmetadata", () => {
+                    if (Math.abs(audio.duration - 2) < 0.1) {
+                        audio.classList.add("o_telephony_audio_loaded");
                     }
                 });
-                player.preload = "auto";
-                player.load();
+                audio.preload = "auto";
+                audio.load();
             },
         },
-        { trigger: ".o_form_view .o_telephony_audio_player.o_telephony_audio_loaded" },
-    ],
+        { trigger: `${player}.o_telephony_audio_loaded` },
+    ];
+}
+
+/** The call's own user opens the call and plays its recording on the form. */
+registry.category("web_tour.tours").add("telephony_recording_playback_tour", {
+    steps: () => playsTheTwoSecondRecording(".o_form_view"),
+});
+
+/** A manager opens the caller's timeline and plays the recorded call from it. */
+registry.category("web_tour.tours").add("telephony_recording_timeline_tour", {
+    steps: () => playsTheTwoSecondRecording(".o-telephony-TimelineItem-call"),
 });
