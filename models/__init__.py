@@ -17,6 +17,8 @@ from . import telephony_call_followup
 from . import telephony_call_chatter
 from . import telephony_call_demo
 from . import telephony_call_display
+from . import telephony_call_rollup
+from . import telephony_dashboard_rollup
 from . import res_users
 from . import res_users_softphone
 from . import hr_employee
