@@ -235,6 +235,12 @@ class TelephonyDashboard(models.AbstractModel):
         """Calls per local day: inbound answered / missed, outbound answered / not answered."""
         counts = {(row["day"], row["direction"], row["answered"]): row["total"] for row in day_rows}
         days = [first_day + timedelta(days=offset) for offset in range((last_day - first_day).days + 1)]
+        # Each local midnight once (a year's four series would otherwise convert 2,920 of them, 150 ms).
+        midnights = [self._local_midnight_utc(day, tz) for day in [*days, last_day + timedelta(days=1)]]
+        day_domains = [
+            [("start_date", ">=", midnight), ("start_date", "<", next_midnight)]
+            for midnight, next_midnight in zip(midnights[:-1], midnights[1:], strict=True)
+        ]
         series = []
         for key, label, direction, answered in (
             ("inbound_answered", self.env._("Inbound answered"), "inbound", True),
@@ -249,15 +255,11 @@ class TelephonyDashboard(models.AbstractModel):
                     "label": label,
                     "values": [counts.get((day, direction, answered), 0) for day in days],
                     "domains": [
-                        [*domain, *self._day_domain(day, tz), ("direction", "=", direction), *state] for day in days
+                        [*domain, *day_domain, ("direction", "=", direction), *state] for day_domain in day_domains
                     ],
                 }
             )
         return {"labels": [fields.Date.to_string(day) for day in days], "series": series}
-
-    def _day_domain(self, day, tz):
-        start, end = self._utc_bounds(day, day, tz)
-        return [("start_date", ">=", start), ("start_date", "<", end)]
 
     def _employees(self, user_rows, domain):
         user_rows = sorted(user_rows, key=lambda row: (-row["total"], row["user_id"] or 0))
