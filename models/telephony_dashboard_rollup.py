@@ -17,6 +17,8 @@ otherwise), summed per bucket first, then placed in the viewer's local day and h
 
 from datetime import datetime, time, timedelta
 
+import pytz
+
 from odoo import fields, models
 from odoo.tools import SQL
 
@@ -45,13 +47,22 @@ class TelephonyDashboard(models.AbstractModel):
         if viewer is None:
             return super()._figures(domain, tz, start, end, user_ids, department_ids)
         start, end = fields.Datetime.to_datetime(start), fields.Datetime.to_datetime(end)
-        scope = self._rollup_scope(viewer, user_ids, department_ids)
-        filtered = bool(viewer or user_ids or department_ids)
-        sets = self._rollup_totals(scope, viewer, start, end)
+        owned, seen = self._rollup_scopes(viewer, user_ids, department_ids)
+        sets = self._rollup_totals(owned, seen, start, end)
         totals = sets["total"][0]
         if totals["ring_gone"] and totals["ring_gone"] >= (totals["ring_max"] or 0):
             totals["ring_max"] = self._longest_ring(domain)
-        sets.update(self._rollup_times(SQL("grain = %s AND %s", "q" if filtered else "c", scope), start, end, tz))
+        if department_ids:
+            quarters, hours = "q", None
+        elif viewer or user_ids:
+            quarters, hours = "q", "u"
+        else:
+            quarters, hours = "c", "h"
+        grain = hours if hours and _hours_are_local_hours(tz, start, end) else quarters
+        parts = [SQL("grain = %s AND %s", grain, owned)]
+        if seen:
+            parts.append(SQL("grain = 'q' AND %s", seen))
+        sets.update(self._rollup_times(parts, start, end, tz))
         return sets
 
     def _rollup_viewer(self):
@@ -74,15 +85,13 @@ class TelephonyDashboard(models.AbstractModel):
             return self.env.uid
         return None
 
-    def _rollup_scope(self, viewer, user_ids, department_ids):
-        """The roll-up rows of the calls the user may read, of those users and teams (any grain, any time)."""
-        conditions = [SQL("company_id IN %s", tuple(self.env.companies.ids))]
-        if viewer:
-            conditions.append(SQL("((viewer = 0 AND user_id = %s) OR viewer = %s)", viewer, viewer))
-        else:
-            conditions.append(SQL("viewer = 0"))
+    def _rollup_scopes(self, viewer, user_ids, department_ids):
+        """The roll-up rows (any grain, any time) of the calls the user may read, of those users and teams, in
+        two parts: ``viewer = 0`` rows (every call, or the user's own) and, for a plain user, their ``viewer``
+        rows (calls they answered or were transferred, ``q`` grain only), else None."""
+        common = [SQL("company_id IN %s", tuple(self.env.companies.ids))]
         if user_ids:
-            conditions.append(SQL("user_id IN %s", tuple(int(user_id) for user_id in user_ids)))
+            common.append(SQL("user_id IN %s", tuple(int(user_id) for user_id in user_ids)))
         if department_ids:
             # As the journal's domain reads employee_id.department_id: archived employees too, under their rules.
             employees = (
@@ -90,25 +99,28 @@ class TelephonyDashboard(models.AbstractModel):
                 .with_context(active_test=False)
                 ._search([("department_id", "in", [int(dept) for dept in department_ids])])
             )
-            conditions.append(SQL("employee_id IN %s", employees.subselect()))
-        return SQL(" AND ").join(conditions)
+            common.append(SQL("employee_id IN %s", employees.subselect()))
+        owned = [SQL("viewer = 0"), *([SQL("user_id = %s", viewer)] if viewer else []), *common]
+        seen = SQL(" AND ").join([SQL("viewer = %s", viewer), *common]) if viewer else None
+        return SQL(" AND ").join(owned), seen
 
-    def _rollup_totals(self, scope, viewer, start, end):
-        """The "total", "user" and "room" sets: whole UTC days inside the period, 15-minute buckets at its ends."""
+    def _rollup_totals(self, owned, seen, start, end):
+        """The "total", "user" and "room" sets: whole UTC days inside the period, 15-minute buckets at its ends
+        (and all through it for the calls a plain user sees without being their user)."""
         first_day = datetime.combine(start.date(), time.min)
         first_day += timedelta(days=1) if first_day < start else timedelta()
         last_day = datetime.combine(end.date(), time.min)
-        if viewer or first_day >= last_day:
-            parts = [SQL("grain = 'q' AND bucket >= %s AND bucket < %s", start, end)]
+        if first_day >= last_day:
+            parts = [SQL("grain = 'q' AND bucket >= %s AND bucket < %s AND %s", start, end, owned)]
         else:
             parts = [
-                SQL("grain = 'd' AND bucket >= %s AND bucket < %s", first_day, last_day),
-                SQL("grain = 'q' AND bucket >= %s AND bucket < %s", start, first_day),
-                SQL("grain = 'q' AND bucket >= %s AND bucket < %s", last_day, end),
+                SQL("grain = 'd' AND bucket >= %s AND bucket < %s AND %s", first_day, last_day, owned),
+                SQL("grain = 'q' AND bucket >= %s AND bucket < %s AND %s", start, first_day, owned),
+                SQL("grain = 'q' AND bucket >= %s AND bucket < %s AND %s", last_day, end, owned),
             ]
-        rows = SQL(" UNION ALL ").join(
-            SQL(f"SELECT * FROM {ROLLUP_TABLE} WHERE %s AND %s", part, scope) for part in parts
-        )
+        if seen:
+            parts.append(SQL("grain = 'q' AND bucket >= %s AND bucket < %s AND %s", start, end, seen))
+        rows = SQL(" UNION ALL ").join(SQL(f"SELECT * FROM {ROLLUP_TABLE} WHERE %s", part) for part in parts)
         result = self.env.execute_query_dict(
             SQL(
                 """SELECT GROUPING(user_id) = 0 AS by_user, GROUPING(conference_id) = 0 AS by_room,
@@ -146,26 +158,35 @@ class TelephonyDashboard(models.AbstractModel):
         query = self.env["telephony.call"]._search(domain)
         return self.env.execute_query(query.select(SQL('MAX("telephony_call".ring_seconds)')))[0][0]
 
-    def _rollup_times(self, rows, start, end, tz):
-        """The "day" (local day, direction, answered) and "heat" (ISO weekday, local hour) sets."""
+    def _rollup_times(self, parts, start, end, tz):
+        """The "day" (local day, direction, answered) and "heat" (ISO weekday, local hour) sets of the rows of
+        ``parts`` (conditions read apart, so that each reads its index alone)."""
+        # A year of quarter hours (Kolkata's) does not fit the default 4 MB to group: it would sort on disk.
+        # Set for the rest of this request's transaction, which only reads.
+        self.env.cr.execute("SET LOCAL work_mem = '64MB'")
         result = self.env.execute_query_dict(
             SQL(
-                f"""WITH buckets AS (
-                        SELECT bucket AT TIME ZONE 'UTC' AT TIME ZONE %s AS local, direction,
-                               SUM(n)::bigint AS total, SUM(answered_n)::bigint AS answered
-                          FROM {ROLLUP_TABLE}
-                         WHERE %s AND bucket >= %s AND bucket < %s
-                      GROUP BY bucket, direction)
+                # MATERIALIZED: each row's local time is converted once, not once per expression that reads it.
+                """WITH rows AS MATERIALIZED (
+                        SELECT bucket AT TIME ZONE 'UTC' AT TIME ZONE %s AS local, direction, n, answered_n
+                          FROM (%s) AS rollup)
                     SELECT GROUPING(local::date, direction) = 0 AS by_day, local::date AS day, direction,
                            EXTRACT(ISODOW FROM local)::int AS weekday, EXTRACT(HOUR FROM local)::int AS hour,
-                           SUM(total)::bigint AS total, SUM(answered)::bigint AS answered
-                      FROM buckets
+                           SUM(n)::bigint AS total, SUM(answered_n)::bigint AS answered
+                      FROM rows
                   GROUP BY GROUPING SETS ((local::date, direction),
                                           (EXTRACT(ISODOW FROM local)::int, EXTRACT(HOUR FROM local)::int))""",
                 tz.zone,
-                rows,
-                start,
-                end,
+                SQL(" UNION ALL ").join(
+                    SQL(
+                        f"SELECT bucket, direction, n, answered_n FROM {ROLLUP_TABLE} WHERE %s AND bucket >= %s "
+                        "AND bucket < %s",
+                        part,
+                        start,
+                        end,
+                    )
+                    for part in parts
+                ),
             )
         )
         sets = {"day": [], "heat": []}
@@ -176,3 +197,14 @@ class TelephonyDashboard(models.AbstractModel):
             else:
                 sets["heat"].append(row)
         return sets
+
+
+def _hours_are_local_hours(tz, start, end):
+    """Whether every UTC hour from ``start`` to ``end`` falls in one local hour of ``tz``: every offset in force
+    is whole hours (not Kolkata's +5:30) and changes on a UTC hour."""
+    # pytz's changes of offset (zones with a single offset have none).
+    changes = [change for change in getattr(tz, "_utc_transition_times", ()) if start < change < end]
+    offsets = (pytz.utc.localize(instant).astimezone(tz).utcoffset() for instant in (start, *changes))
+    return all(change.minute == change.second == 0 for change in changes) and all(
+        offset % timedelta(hours=1) == timedelta() for offset in offsets
+    )

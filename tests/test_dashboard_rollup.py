@@ -3,6 +3,7 @@ import threading
 from datetime import datetime, timedelta
 from unittest.mock import patch
 
+import pytz
 from freezegun import freeze_time
 from psycopg2 import errors
 
@@ -10,13 +11,24 @@ from odoo import Command, api
 from odoo.tests import TransactionCase, tagged
 
 from ..models.telephony_call_rollup import KEYS, ROLLUP_TABLE
+from ..models.telephony_dashboard_rollup import _hours_are_local_hours
 from .common import TelephonyCase
 
-ZONES = ("Europe/Paris", "America/New_York", "Asia/Kolkata", "Asia/Kathmandu", "Australia/Eucla")
+# Paris and New York read hour buckets, the others quarter hours; Lord Howe (+11 in summer, +10:30 in winter)
+# hours in its summer months, quarter hours for a year.
+ZONES = (
+    "Europe/Paris",
+    "America/New_York",
+    "Asia/Kolkata",
+    "Asia/Kathmandu",
+    "Australia/Eucla",
+    "Australia/Lord_Howe",
+)
 # Around the DST changes of 2026 in Paris (29 March, 25 October) and New York (8 March, 1 November), in UTC.
 DST_CHANGES = ("2026-03-29 01:00", "2026-10-25 01:00", "2026-03-08 07:00", "2026-11-01 06:00")
 FIRST_DAY = datetime(2025, 10, 1)
 YEAR = {"period": "custom", "date_from": "2025-11-02", "date_to": "2026-11-01"}
+GRAINS = ("c", "d", "h", "q", "u")
 PERIODS = ({"period": "today"}, {"period": "week"}, {"period": "month"}, {"period": "quarter"}, YEAR)
 
 
@@ -137,6 +149,21 @@ class TestDashboardRollup(RollupCase):
             for period in PERIODS:
                 self.assertRollupEqualsScan(self.manager, zone, **period)
                 self.assertRollupEqualsScan(self.user_anna, zone, **period)
+
+    def test_hour_buckets_serve_only_zones_whose_hours_they_fall_in(self):
+        year = (datetime(2025, 11, 2), datetime(2026, 11, 2))
+        for zone, hours in (
+            ("UTC", True),
+            ("Europe/Paris", True),
+            ("America/New_York", True),
+            ("Asia/Kolkata", False),
+            ("Asia/Kathmandu", False),
+            ("Australia/Eucla", False),
+            ("Australia/Lord_Howe", False),
+        ):
+            self.assertEqual(_hours_are_local_hours(pytz.timezone(zone), *year), hours, zone)
+        summer = (datetime(2026, 1, 1), datetime(2026, 3, 31))
+        self.assertTrue(_hours_are_local_hours(pytz.timezone("Australia/Lord_Howe"), *summer), "+11 all through")
 
     def test_a_user_never_sees_figures_of_calls_they_may_not_read(self):
         start = datetime(2026, 3, 10, 9, 0)
@@ -377,7 +404,7 @@ class TestDashboardRollupConcurrency(TransactionCase):
                      FROM telephony_call WHERE start_date >= '2026-03-10' AND start_date < '2026-03-11'"""
             )
             journal = cr.fetchone()
-        self.assertEqual(rolled_up, [(grain, 0, *journal) for grain in ("c", "d", "q")])
+        self.assertEqual(rolled_up, [(grain, 0, *journal) for grain in GRAINS])
         return journal
 
     def test_two_batches_and_a_late_event_at_once_lose_nothing(self):
@@ -402,7 +429,7 @@ class TestDashboardRollupConcurrency(TransactionCase):
         # The fold's snapshot is older than the batch: it folds the first two batches and leaves the third.
         self._run_both(self._create_batch("webhook", start), fold)
         self.assertEqual(self._assert_rollup_equals_journal()[0], 3 * self.CALLS)
-        self.assertEqual(self._appended_calls(), 3 * self.CALLS, "the third batch waits for the next fold, per grain")
+        self.assertEqual(self._appended_calls(), len(GRAINS) * self.CALLS, "the third batch waits for the next fold")
         self._run_both(fold)
         self.assertEqual(self._assert_rollup_equals_journal()[0], 3 * self.CALLS)
         self.assertEqual(self._appended_calls(), 0)
