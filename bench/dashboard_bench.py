@@ -133,7 +133,7 @@ def main():
             print(f"    {label:<16}" + compare(manager_env, kwargs))
         agent_env = env(user=agent.id, su=False)
         print(f"  a plain user's own calls (Asia/Kolkata), last 12 months:{compare(agent_env, year)}")
-        manager_env = manager_env.with_context(tz="Asia/Kolkata")
+        manager_env = manager_env(context={**manager_env.context, "tz": "Asia/Kolkata"})
         print(f"  a manager in Asia/Kolkata (quarter hours), last 12 months:{compare(manager_env, year)}")
         cr.rollback()
 
