@@ -1,6 +1,6 @@
 {
     "name": "Telephony",
-    "version": "18.0.1.3.0",
+    "version": "18.0.1.4.0",
     "summary": "A real PBX inside Odoo: conference rooms, meetings, incoming numbers, call journal",
     "category": "Productivity/VoIP",
     "author": "Telephony contributors",

@@ -23,6 +23,8 @@ from . import telephony_call_supervise
 from . import ir_websocket
 from . import telephony_call_recording
 from . import telephony_recording
+from . import telephony_call_rollup
+from . import telephony_dashboard_rollup
 from . import res_users
 from . import res_users_softphone
 from . import hr_employee

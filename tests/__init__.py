@@ -18,6 +18,7 @@ from . import test_caller_matching
 from . import test_call_actions
 from . import test_webhook
 from . import test_dashboard
+from . import test_dashboard_rollup
 from . import test_rights
 from . import test_multi_company
 from . import test_timeline_dates

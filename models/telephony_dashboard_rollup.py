@@ -1,0 +1,210 @@
+"""The dashboard's figures summed from the call roll-up (see telephony_call_rollup.py) instead of the journal.
+
+Same figures as the scan, row for row: the scan (``_scan``) stays the reference and the fallback.
+
+**Record rules.** The roll-up is filtered the way the addon's call rules filter calls: every company of the
+rules' ``company_ids`` (the companies the user works in now), then, for a telephony manager, every call; for a
+plain user, the calls they are the user of (``viewer = 0`` rows of their ``user_id``) and those they answered,
+were transferred or transferred (their own ``viewer`` rows, each call once). Any other rule on calls (one an
+administrator added or edited), and the superuser who bypasses rules, fall back to the scan: the roll-up cannot
+know what such a rule lets through.
+
+**Periods.** A period runs from a local midnight to another, both quarter hours in UTC. The KPIs, employees and
+rooms read the UTC days fully inside it (grain ``d``) and the 15-minute buckets of its two ends (grain ``q``);
+the days and the heatmap read 15-minute buckets (grain ``c`` for a manager who filters nobody, ``q``
+otherwise), summed per bucket first, then placed in the viewer's local day and hour.
+"""
+
+from datetime import datetime, time, timedelta
+
+import pytz
+
+from odoo import fields, models
+from odoo.tools import SQL
+
+from .telephony_call_rollup import ROLLUP_TABLE
+
+# The call rules the roll-up reproduces, with the domains the addon ships (security/telephony_security.xml).
+CALL_RULES = {
+    "telephony.telephony_call_rule_company": "[('company_id', 'in', company_ids)]",
+    "telephony.telephony_call_rule_user": (
+        "['|', '|', '|', ('user_id', '=', user.id), ('answered_user_id', '=', user.id), "
+        "('transfer_user_id', '=', user.id), ('transferred_by_id', '=', user.id)]"
+    ),
+    "telephony.telephony_call_rule_manager": "[(1, '=', 1)]",
+}
+COMPANY_RULE = "telephony.telephony_call_rule_company"
+USER_RULE = "telephony.telephony_call_rule_user"
+MANAGER_RULE = "telephony.telephony_call_rule_manager"
+EVERY_CALL = 0
+
+
+class TelephonyDashboard(models.AbstractModel):
+    _inherit = "telephony.dashboard"
+
+    def _figures(self, domain, tz, start, end, user_ids, department_ids):
+        viewer = self._rollup_viewer()
+        if viewer is None:
+            return super()._figures(domain, tz, start, end, user_ids, department_ids)
+        start, end = fields.Datetime.to_datetime(start), fields.Datetime.to_datetime(end)
+        owned, seen = self._rollup_scopes(viewer, user_ids, department_ids)
+        sets = self._rollup_totals(owned, seen, start, end)
+        totals = sets["total"][0]
+        if totals["ring_gone"] and totals["ring_gone"] >= (totals["ring_max"] or 0):
+            totals["ring_max"] = self._longest_ring(domain)
+        if department_ids:
+            quarters, hours = "q", None
+        elif viewer or user_ids:
+            quarters, hours = "q", "u"
+        else:
+            quarters, hours = "c", "h"
+        grain = hours if hours and _hours_are_local_hours(tz, start, end) else quarters
+        parts = [SQL("grain = %s AND %s", grain, owned)]
+        if seen:
+            parts.append(SQL("grain = 'q' AND %s", seen))
+        sets.update(self._rollup_times(parts, start, end, tz))
+        return sets
+
+    def _rollup_viewer(self):
+        """0 when the user sees every call of their companies, their id when they see their own calls, None
+        when the rules on calls are not exactly the addon's (the roll-up then cannot answer)."""
+        if self.env.su:
+            return None
+        shipped = {self.env.ref(xml_id, raise_if_not_found=False): domain for xml_id, domain in CALL_RULES.items()}
+        rules = self.env["ir.rule"]._get_rules("telephony.call").sudo()
+        known = {rule for rule in rules if shipped.get(rule) == rule.domain_force}
+        global_rules = rules.filtered("global")
+        company_rule = self.env.ref(COMPANY_RULE)
+        if global_rules != company_rule or company_rule not in known:
+            return None
+        # Group rules add up: the manager's rule lets every call through, whatever the other groups' rules say.
+        group_rules = rules - global_rules
+        if self.env.ref(MANAGER_RULE) in known:
+            return EVERY_CALL
+        if len(group_rules) == 1 and group_rules in known and group_rules == self.env.ref(USER_RULE):
+            return self.env.uid
+        return None
+
+    def _rollup_scopes(self, viewer, user_ids, department_ids):
+        """The roll-up rows (any grain, any time) of the calls the user may read, of those users and teams, in
+        two parts: ``viewer = 0`` rows (every call, or the user's own) and, for a plain user, their ``viewer``
+        rows (calls they answered or were transferred, ``q`` grain only), else None."""
+        common = [SQL("company_id IN %s", tuple(self.env.companies.ids))]
+        if user_ids:
+            common.append(SQL("user_id IN %s", tuple(int(user_id) for user_id in user_ids)))
+        if department_ids:
+            # As the journal's domain reads employee_id.department_id: archived employees too, under their rules.
+            employees = (
+                self.env["hr.employee"]
+                .with_context(active_test=False)
+                ._search([("department_id", "in", [int(dept) for dept in department_ids])])
+            )
+            common.append(SQL("employee_id IN %s", employees.subselect()))
+        owned = [SQL("viewer = 0"), *([SQL("user_id = %s", viewer)] if viewer else []), *common]
+        seen = SQL(" AND ").join([SQL("viewer = %s", viewer), *common]) if viewer else None
+        return SQL(" AND ").join(owned), seen
+
+    def _rollup_totals(self, owned, seen, start, end):
+        """The "total", "user" and "room" sets: whole UTC days inside the period, 15-minute buckets at its ends
+        (and all through it for the calls a plain user sees without being their user)."""
+        first_day = datetime.combine(start.date(), time.min)
+        first_day += timedelta(days=1) if first_day < start else timedelta()
+        last_day = datetime.combine(end.date(), time.min)
+        if first_day >= last_day:
+            parts = [SQL("grain = 'q' AND bucket >= %s AND bucket < %s AND %s", start, end, owned)]
+        else:
+            parts = [
+                SQL("grain = 'd' AND bucket >= %s AND bucket < %s AND %s", first_day, last_day, owned),
+                SQL("grain = 'q' AND bucket >= %s AND bucket < %s AND %s", start, first_day, owned),
+                SQL("grain = 'q' AND bucket >= %s AND bucket < %s AND %s", last_day, end, owned),
+            ]
+        if seen:
+            parts.append(SQL("grain = 'q' AND bucket >= %s AND bucket < %s AND %s", start, end, seen))
+        rows = SQL(" UNION ALL ").join(SQL(f"SELECT * FROM {ROLLUP_TABLE} WHERE %s", part) for part in parts)
+        result = self.env.execute_query_dict(
+            SQL(
+                """SELECT GROUPING(user_id) = 0 AS by_user, GROUPING(conference_id) = 0 AS by_room,
+                          NULLIF(user_id, 0) AS user_id, NULLIF(conference_id, 0) AS conference_id,
+                          COALESCE(SUM(n), 0)::bigint AS total,
+                          COALESCE(SUM(n) FILTER (WHERE direction = 'inbound'), 0)::bigint AS inbound,
+                          COALESCE(SUM(n) FILTER (WHERE direction = 'outbound'), 0)::bigint AS outbound,
+                          COALESCE(SUM(answered_n), 0)::bigint AS answered_count,
+                          COALESCE(SUM(missed_n), 0)::bigint AS missed_count,
+                          COALESCE(SUM(pending_n), 0)::bigint AS pending,
+                          SUM(ring_sum) / NULLIF(SUM(ring_n), 0) AS ring_avg,
+                          MAX(ring_max) AS ring_max, MAX(ring_gone) AS ring_gone,
+                          SUM(talk_answered_sum) / NULLIF(SUM(talk_answered_n), 0) AS talk_avg,
+                          COALESCE(SUM(talk_sum), 0)::bigint AS talk_sum,
+                          COALESCE(SUM(known_n), 0)::bigint AS known,
+                          COALESCE(SUM(unknown_n), 0)::bigint AS unknown
+                     FROM (%s) AS rollup
+                 GROUP BY GROUPING SETS ((), (user_id), (conference_id))""",
+                rows,
+            )
+        )
+        sets = {"total": [], "user": [], "room": []}
+        for row in result:
+            if row["by_user"] and row["total"]:
+                sets["user"].append(row)
+            elif row["by_room"] and row["total"]:
+                sets["room"].append(row)
+            elif not row["by_user"] and not row["by_room"]:
+                sets["total"].append(row)
+        return sets
+
+    def _longest_ring(self, domain):
+        """The longest ring of the calls of ``domain``, read from the journal: the roll-up's may have left it
+        (a longer ring removed since the last fold, see telephony_call_rollup.py)."""
+        query = self.env["telephony.call"]._search(domain)
+        return self.env.execute_query(query.select(SQL('MAX("telephony_call".ring_seconds)')))[0][0]
+
+    def _rollup_times(self, parts, start, end, tz):
+        """The "day" (local day, direction, answered) and "heat" (ISO weekday, local hour) sets of the rows of
+        ``parts`` (conditions read apart, so that each reads its index alone)."""
+        # A year of quarter hours (Kolkata's) does not fit the default 4 MB to group: it would sort on disk.
+        # Set for the rest of this request's transaction, which only reads.
+        self.env.cr.execute("SET LOCAL work_mem = '64MB'")
+        result = self.env.execute_query_dict(
+            SQL(
+                # MATERIALIZED: each row's local time is converted once, not once per expression that reads it.
+                """WITH rows AS MATERIALIZED (
+                        SELECT bucket AT TIME ZONE 'UTC' AT TIME ZONE %s AS local, direction, n, answered_n
+                          FROM (%s) AS rollup)
+                    SELECT GROUPING(local::date, direction) = 0 AS by_day, local::date AS day, direction,
+                           EXTRACT(ISODOW FROM local)::int AS weekday, EXTRACT(HOUR FROM local)::int AS hour,
+                           SUM(n)::bigint AS total, SUM(answered_n)::bigint AS answered
+                      FROM rows
+                  GROUP BY GROUPING SETS ((local::date, direction),
+                                          (EXTRACT(ISODOW FROM local)::int, EXTRACT(HOUR FROM local)::int))""",
+                tz.zone,
+                SQL(" UNION ALL ").join(
+                    SQL(
+                        f"SELECT bucket, direction, n, answered_n FROM {ROLLUP_TABLE} WHERE %s AND bucket >= %s "
+                        "AND bucket < %s",
+                        part,
+                        start,
+                        end,
+                    )
+                    for part in parts
+                ),
+            )
+        )
+        sets = {"day": [], "heat": []}
+        for row in result:
+            if row["by_day"]:
+                sets["day"].append({**row, "answered": True, "total": row["answered"]})
+                sets["day"].append({**row, "answered": False, "total": row["total"] - row["answered"]})
+            else:
+                sets["heat"].append(row)
+        return sets
+
+
+def _hours_are_local_hours(tz, start, end):
+    """Whether every UTC hour from ``start`` to ``end`` falls in one local hour of ``tz``: every offset in force
+    is whole hours (not Kolkata's +5:30) and changes on a UTC hour."""
+    # pytz's changes of offset (zones with a single offset have none).
+    changes = [change for change in getattr(tz, "_utc_transition_times", ()) if start < change < end]
+    offsets = (pytz.utc.localize(instant).astimezone(tz).utcoffset() for instant in (start, *changes))
+    return all(change.minute == change.second == 0 for change in changes) and all(
+        offset % timedelta(hours=1) == timedelta() for offset in offsets
+    )
