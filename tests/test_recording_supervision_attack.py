@@ -139,12 +139,27 @@ class TestRecordingDownloadAttack(HttpCase):
     def _logged(self):
         return self.call.message_ids.filtered(lambda message: NAME in (message.body or ""))
 
+    def test_a_range_header_trick_still_logs_the_playback(self):
+        raw = self.recording.sudo().attachment_id.raw
+        for header in ("bytes=00-", "BYTES=0-", "bytes = 0 - 10", "bytes=0-0"):
+            with self.subTest(range=header):
+                before = len(self._logged())
+                response = self.url_open(self.url, headers={"Range": header})
+                self.assertEqual(response.status_code, 206)
+                self.assertEqual(response.content, raw[: len(response.content)])
+                self.assertEqual(len(self._logged()), before + 1, "the first byte was served: a playback")
+
     def test_a_range_odoo_refuses_serves_nothing_and_logs_nothing(self):
         for header in ("bytes=1-,0-0", "junk", "bytes=-99999999"):
             with self.subTest(range=header):
                 response = self.url_open(self.url, headers={"Range": header})
                 self.assertEqual(response.status_code, 416)
         self.assertFalse(self._logged())
+
+    def test_an_if_range_that_does_not_match_still_logs_the_playback(self):
+        response = self.url_open(self.url, headers={"Range": "bytes=1-", "If-Range": '"not-the-etag"'})
+        self.assertEqual(response.status_code, 200, "a stale If-Range gets the whole file")
+        self.assertEqual(len(self._logged()), 1, "the whole file was served: a playback")
 
     def test_a_later_range_is_not_a_new_playback(self):
         before = len(self._logged())
