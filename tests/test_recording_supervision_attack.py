@@ -52,6 +52,14 @@ class TestRecordingAttack(RecordingCase):
         self.assertEqual(recording.state, "to_fetch")
         self.assertTrue(self._pbx_file(), "the PBX still holds the file")
 
+    def test_the_file_is_read_only_through_the_player_that_logs_it(self):
+        recording = self._stored()
+        for user in (self.user_anna, self.manager, self.user_boris, self.plain_user):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                self._as(recording.attachment_id, user).read(["raw"])
+            attachments = self._as(self.env["ir.attachment"], user).search([("res_model", "=", "telephony.recording")])
+            self.assertFalse(attachments)
+
     def test_nobody_writes_a_recording_or_its_file_by_rpc(self):
         recording = self._stored()
         for user in (self.user_anna, self.manager):
@@ -165,6 +173,19 @@ class TestRecordingDownloadAttack(HttpCase):
         before = len(self._logged())
         self.assertEqual(self.url_open(self.url, headers={"Range": "bytes=100-"}).status_code, 206)
         self.assertEqual(len(self._logged()), before)
+
+    def test_the_attachment_is_not_a_way_around_the_log(self):
+        attachment = self.recording.sudo().attachment_id
+        for url in (
+            f"/web/content/{attachment.id}",
+            f"/web/content/{attachment.id}?download=true",
+            f"/web/content/ir.attachment/{attachment.id}/raw",
+            f"/web/image/{attachment.id}",
+        ):
+            with self.subTest(url=url):
+                # /web/image answers a placeholder image for what it may not show.
+                self.assertNotEqual(self.url_open(url).content, attachment.raw)
+        self.assertFalse(self._logged())
 
     def test_other_ids_and_states_answer_404(self):
         for recording_id in (self.recording.id + 1000, 0):
