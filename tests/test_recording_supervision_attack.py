@@ -52,6 +52,25 @@ class TestRecordingAttack(RecordingCase):
         self.assertEqual(recording.state, "to_fetch")
         self.assertTrue(self._pbx_file(), "the PBX still holds the file")
 
+    def test_deleting_a_call_deletes_its_recordings_file_nobody_reads_it_afterwards(self):
+        recording = self._stored()
+        attachment = recording.attachment_id
+        self._as(self.call, self.manager).unlink()
+        self.assertFalse(attachment.exists(), "the file goes with its call, not left in the filestore")
+
+    def test_deleting_a_meeting_deletes_its_recordings_file(self):
+        meeting = self._as(self.env["telephony.conference"], self.user_anna).create(
+            {"name": "Anna's meeting", "kind": "meeting"}
+        )
+        name = f"{meeting._bridge_id()}-rec-0123456789ab"
+        sim_control(self.simulator, "recordings", name=name, seconds=2)
+        self.pbx._apply_ari_events(self._events("RecordingStarted", "RecordingFinished", name=name))
+        self._fetch()
+        attachment = self._recordings().filtered(lambda r: r.conference_id == meeting).attachment_id
+        self.assertTrue(attachment)
+        meeting.with_user(self.user_anna).unlink()
+        self.assertFalse(attachment.exists())
+
     def test_the_file_is_read_only_through_the_player_that_logs_it(self):
         recording = self._stored()
         for user in (self.user_anna, self.manager, self.user_boris, self.plain_user):
