@@ -36,6 +36,11 @@ class TestRecordingAttack(RecordingCase):
         self.assertEqual(recording.state, "stored")
         return recording
 
+    def test_a_huge_retention_is_refused_by_name(self):
+        # Past year 1 the daily cron's date overflows, and the cron fails for every company.
+        with self.assertRaisesRegex(ValidationError, "36500"):
+            self.other_company.telephony_recording_retention_days = 10**6
+
     def test_retention_keeps_another_companys_recordings_with_its_own_retention(self):
         self.company.telephony_recording_retention_days = 0
         self.other_company.telephony_recording_retention_days = 1
