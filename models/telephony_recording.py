@@ -139,7 +139,10 @@ class TelephonyRecording(models.Model):
         call = self.env["telephony.call"].search([("pbx_id", "=", pbx.id), ("pbx_unique_id", "=", subject)], limit=1)
         conference = self.env["telephony.conference"].browse()
         if not call:
-            conference = self.env["telephony.conference"]._from_bridge_id(subject)
+            # A room's bridge id holds no PBX: only a room of this PBX is recorded by it.
+            conference = self.env["telephony.conference"]._from_bridge_id(subject).filtered(
+                lambda room: room.pbx_id == pbx
+            )
             if not conference:
                 return None
         return {

@@ -36,6 +36,26 @@ class TestRecordingAttack(RecordingCase):
         self.assertEqual(recording.state, "stored")
         return recording
 
+    def test_a_recording_named_after_a_room_of_another_pbx_is_not_journaled_and_the_batch_goes_on(self):
+        # Another company's PBX reports a recording named after our room's bridge, next to a recording of its own.
+        other_call = self.env["telephony.call"].create(
+            {
+                "pbx_id": self.other_pbx.id,
+                "pbx_unique_id": "1796000000.7",
+                "direction": "inbound",
+                "caller_number": "+32470123456",
+                "company_id": self.other_company.id,
+                "state": "answered",
+            }
+        )
+        forged = self._events("RecordingStarted", name=f"{self.room._bridge_id()}-rec-0123456789ab")
+        own = self._events("RecordingStarted", name="1796000000.7-rec-0123456789ab")
+        self.other_pbx._apply_ari_events(forged + own)
+        recordings = self.env["telephony.recording"].search([("pbx_id", "=", self.other_pbx.id)])
+        self.assertEqual(recordings.call_id, other_call)
+        self.assertFalse(recordings.conference_id, "our room is not recorded by another PBX")
+        self.assertFalse(self.room._telephony_payload()["recording"])
+
     def test_a_huge_retention_is_refused_by_name(self):
         # Past year 1 the daily cron's date overflows, and the cron fails for every company.
         with self.assertRaisesRegex(ValidationError, "36500"):
