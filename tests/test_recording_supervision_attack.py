@@ -1,6 +1,7 @@
 """Attacks on call recording and live supervision: crafted RPCs, other users and companies, forged PBX events,
 odd HTTP requests for a recording's file."""
 
+import re
 from datetime import timedelta
 
 from odoo import fields
@@ -242,6 +243,22 @@ class TestRecordingDownloadAttack(HttpCase):
 
 @tagged("post_install", "-at_install")
 class TestSupervisionAttack(RecordingCase):
+    def test_an_excluded_user_in_a_room_is_not_heard_through_another_participant(self):
+        self.user_anna.telephony_supervision_excluded = True
+        self.env["telephony.conference.participant"].create(
+            {"conference_id": self.room.id, "user_id": self.user_anna.id, "state": "joined", "channel_id": "c-anna"}
+        )
+        boris_in_room = self._new_call(
+            "1796000000.5",
+            self.user_boris,
+            state="answered",
+            answer_date=fields.Datetime.now(),
+            conference_id=self.room.id,
+        )
+        self.assertTrue(self._as_manager(boris_in_room).telephony_live_calls()[-1]["excluded"])
+        with self.assertRaisesRegex(UserError, re.escape(self.user_anna.name)):
+            self._as_manager(boris_in_room).action_supervise("listen")
+        self.assertFalse(self.env["telephony.call.supervision"].search([("call_id", "=", boris_in_room.id)]))
 
     def _as_manager(self, records):
         return records.with_user(self.manager).with_context(allowed_company_ids=self.manager.company_ids.ids)
