@@ -9,6 +9,9 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from odoo.addons.bus.models.bus import channel_with_db, json_dump
+
+from ..models.telephony_recording import PLAYBACK_LOG_MINUTES
 from ..pbx.calls import RECORD_ALWAYS, RECORD_ON_DEMAND, Forward
 from ..pbx.recording import RECORD_EVENT, RECORDING_ENDED_REPORT
 from ..pbx.simulator import Simulator
@@ -136,7 +139,7 @@ class TestRecordingEvents(RecordingCase):
     def _room_windows_told(self):
         """What the room's administrator's browser heard of the room's recording, in order."""
         self.env.cr.precommit.run()
-        channel = json.dumps([self.env.cr.dbname, "res.partner", self.user_anna.partner_id.id])
+        channel = json_dump(channel_with_db(self.env.cr.dbname, self.user_anna.partner_id))
         messages = self.env["bus.bus"].sudo().search([("channel", "=", channel)], order="id")
         return [
             json.loads(message.message)["payload"]["recording"]
@@ -435,6 +438,19 @@ class TestRecordingDownload(HttpCase):
         download = self._get("rec_manager", f"{url}?download=1")
         self.assertIn("attachment", download.headers["Content-Disposition"])
         self.assertIn("downloaded by", self._logged()[0].body)
+
+    def test_a_player_that_starts_over_is_still_one_playback(self):
+        # Chromium asks for "bytes=0-" again when it (re)loads the audio it already started.
+        url = f"/telephony/recording/{self.recording.id}"
+        for _attempt in range(3):
+            self.assertEqual(self._get("rec_anna", url, Range="bytes=0-").status_code, 206)
+        self.assertEqual(len(self._logged()), 1)
+        self._logged().date = fields.Datetime.now() - timedelta(minutes=PLAYBACK_LOG_MINUTES + 1)
+        self._get("rec_anna", url, Range="bytes=0-")
+        self.assertEqual(len(self._logged()), 2, "played again later: a playback of its own")
+        self._get("rec_manager", url, Range="bytes=0-")
+        self._get("rec_manager", f"{url}?download=1")
+        self.assertEqual(len(self._logged()), 4, "another listener, and a download, are lines of their own")
 
     def test_others_get_nothing_neither_here_nor_through_web_content(self):
         url = f"/telephony/recording/{self.recording.id}"
