@@ -323,16 +323,7 @@ class TestOnDemandRecording(RecordingCase):
     def setUp(self):
         super().setUp()
         self.company.telephony_recording_policy = "on_demand"
-        self.sent = []
-        client = self.pbx._ari_client()
-        stream = client.start_event_stream(self._heard, backoff_base=0.1)
-        self.addCleanup(client.close)
-        self.addCleanup(stream.stop)
-        self.assertTrue(stream.wait_connected(10))
-
-    def _heard(self, event):
-        if event.get("type") == "ChannelUserevent":
-            self.sent.append((event["eventname"], event["userevent"]))
+        self._hear_user_events()
 
     def _sent(self, count):
         deadline = time.monotonic() + 10
