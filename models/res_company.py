@@ -5,6 +5,7 @@ from ..tools.groups import MANAGER_GROUP
 from .telephony_recording import POLICY_HELP, RECORDING_POLICIES
 
 MAX_RETENTION_DAYS = 36500
+MAX_FOLLOWUP_HOURS = 8760  # a year: a missed call older than that is no call-back any more
 
 
 class ResCompany(models.Model):
@@ -74,6 +75,20 @@ class ResCompany(models.Model):
                         "Recordings are kept for at most %(days)s days (100 years); %(asked)s is too many.",
                         days=MAX_RETENTION_DAYS,
                         asked=company.telephony_recording_retention_days,
+                    )
+                )
+
+    @api.constrains("telephony_followup_hours")
+    def _check_telephony_followup_hours(self):
+        # The call-back cron subtracts these hours from now: far enough, Python's dates overflow and the cron fails
+        # for every company.
+        for company in self:
+            if not 0 <= company.telephony_followup_hours <= MAX_FOLLOWUP_HOURS:
+                raise ValidationError(
+                    self.env._(
+                        "The call-back delay must be between 0 and %(most)s hours (a year); %(asked)s is not.",
+                        most=MAX_FOLLOWUP_HOURS,
+                        asked=company.telephony_followup_hours,
                     )
                 )
 
