@@ -196,11 +196,12 @@ class TestRecordingDownloadAttack(HttpCase):
         raw = self.recording.sudo().attachment_id.raw
         for header in ("bytes=00-", "BYTES=0-", "bytes = 0 - 10", "bytes=0-0"):
             with self.subTest(range=header):
-                before = len(self._logged())
+                # Each as a playback of its own: the previous ones long ago (one listener's playback lasts minutes).
+                self._logged().unlink()
                 response = self.url_open(self.url, headers={"Range": header})
                 self.assertEqual(response.status_code, 206)
                 self.assertEqual(response.content, raw[: len(response.content)])
-                self.assertEqual(len(self._logged()), before + 1, "the first byte was served: a playback")
+                self.assertEqual(len(self._logged()), 1, "the first byte was served: a playback")
 
     def test_a_range_odoo_refuses_serves_nothing_and_logs_nothing(self):
         for header in ("bytes=1-,0-0", "junk", "bytes=-99999999"):
