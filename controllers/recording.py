@@ -22,11 +22,17 @@ class TelephonyRecordingController(http.Controller):
         if not stored:
             raise NotFound()
         download = download in ("1", "true")
-        if _starts_at_first_byte(request.httprequest.headers.get("Range")):
-            recording._log_playback(download)
         stream = request.env["ir.binary"]._get_stream_from(recording.sudo().attachment_id, "raw")
-        return stream.get_response(as_attachment=download)
+        response = stream.get_response(as_attachment=download)
+        if _serves_first_byte(response):
+            recording._log_playback(download)
+        return response
 
 
-def _starts_at_first_byte(range_header):
-    return not range_header or range_header.replace(" ", "").startswith("bytes=0-")
+def _serves_first_byte(response):
+    """Whether the answer holds the file from its first byte. Decided on what is served, not on the Range asked
+    for: werkzeug reads ranges its own way (``bytes=00-``, ``BYTES=0-``) and serves the whole file for an If-Range
+    that does not match."""
+    if response.status_code == 200:
+        return True
+    return response.status_code == 206 and response.content_range.start == 0

@@ -4,6 +4,9 @@ from odoo.exceptions import ValidationError
 from ..tools.groups import MANAGER_GROUP
 from .telephony_recording import POLICY_HELP, RECORDING_POLICIES
 
+MAX_RETENTION_DAYS = 36500
+MAX_FOLLOWUP_HOURS = 8760  # a year: a missed call older than that is no call-back any more
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -60,6 +63,34 @@ class ResCompany(models.Model):
             "Recordings are kept for 0 days (forever) or more.",
         ),
     ]
+
+    @api.constrains("telephony_recording_retention_days")
+    def _check_telephony_recording_retention(self):
+        # The daily cron subtracts the retention from today: past year 1, Python's dates overflow and the cron fails
+        # for every company.
+        for company in self:
+            if company.telephony_recording_retention_days > MAX_RETENTION_DAYS:
+                raise ValidationError(
+                    self.env._(
+                        "Recordings are kept for at most %(days)s days (100 years); %(asked)s is too many.",
+                        days=MAX_RETENTION_DAYS,
+                        asked=company.telephony_recording_retention_days,
+                    )
+                )
+
+    @api.constrains("telephony_followup_hours")
+    def _check_telephony_followup_hours(self):
+        # The call-back cron subtracts these hours from now: far enough, Python's dates overflow and the cron fails
+        # for every company.
+        for company in self:
+            if not 0 <= company.telephony_followup_hours <= MAX_FOLLOWUP_HOURS:
+                raise ValidationError(
+                    self.env._(
+                        "The call-back delay must be between 0 and %(most)s hours (a year); %(asked)s is not.",
+                        most=MAX_FOLLOWUP_HOURS,
+                        asked=company.telephony_followup_hours,
+                    )
+                )
 
     @api.constrains("telephony_followup_user_ids")
     def _check_telephony_followup_users(self):

@@ -22,6 +22,11 @@ class TelephonyCall(models.Model):
         for call in self:
             call.recording_live = "recording" in call.sudo().recording_ids.mapped("state")
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_recordings(self):
+        # Through the ORM rather than the database's cascade, which would leave their files in the filestore.
+        self.env["telephony.recording"].sudo().search([("call_id", "in", self.ids)]).unlink()
+
     def _telephony_recording_policy(self):
         """The policy that applies to this call (see telephony.pbx._recording_policy)."""
         self.ensure_one()

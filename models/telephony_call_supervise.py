@@ -14,6 +14,7 @@ from odoo.exceptions import AccessError, UserError
 from ..pbx.conference import RING_SECONDS
 from ..pbx.supervision import MODES, SUPERVISE_EVENT, new_supervision_leg_id
 from ..tools.groups import MANAGER_GROUP
+from .telephony_conference_participant import LIVE_STATES
 from .telephony_pbx_routing import caller_id_name
 
 LIVE_BOARD_CHANNEL = "telephony_live_calls"  # subchannel of each company the live-calls board listens to
@@ -88,7 +89,7 @@ class TelephonyCall(models.Model):
             "start_date": _utc_iso(self.start_date),
             "answer_date": _utc_iso(self.answer_date),
             "room": self.conference_id.name or "",
-            "excluded": bool(self._telephony_parties().filtered("telephony_supervision_excluded")),
+            "excluded": bool(self._telephony_heard_users().filtered("telephony_supervision_excluded")),
             "my_mode": my_row.mode if my_row else False,
             # "ringing" while the manager's phone rings for it: the mode is not on yet, nor can it be switched.
             "my_state": my_row.state if my_row else False,
@@ -157,7 +158,7 @@ class TelephonyCall(models.Model):
             raise AccessError(self.env._("You may only supervise the calls of your own companies."))
         if self.end_date or self.state != "answered":
             raise UserError(self.env._("This call is not connected: only a call going on can be supervised."))
-        excluded = self._telephony_parties().filtered("telephony_supervision_excluded")
+        excluded = self._telephony_heard_users().filtered("telephony_supervision_excluded")
         if excluded:
             raise UserError(
                 self.env._(
@@ -167,6 +168,12 @@ class TelephonyCall(models.Model):
             )
         if me in self._telephony_parties():
             raise UserError(self.env._("You are on this call yourself: you cannot supervise it."))
+
+    def _telephony_heard_users(self):
+        """The users a supervisor of this call hears: its parties and, in a room, everyone in the room (a leg in a
+        room hears the whole room)."""
+        in_room = self.conference_id.sudo().participant_ids.filtered(lambda p: p.state in LIVE_STATES)
+        return self._telephony_parties() | in_room.user_id.with_env(self.env)
 
     def _telephony_switch_supervision(self, current, mode):
         if current.state == "ringing":

@@ -233,6 +233,11 @@ class TelephonyConference(models.Model):
         self._check_manager_only_fields(vals)
         return super().write(vals)
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_recordings(self):
+        # Through the ORM rather than the database's cascade, which would leave their files in the filestore.
+        self.env["telephony.recording"].sudo().search([("conference_id", "in", self.ids)]).unlink()
+
     def _is_telephony_manager(self):
         return self.env.su or self.env.user.has_group(MANAGER_GROUP)
 

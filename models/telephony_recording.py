@@ -16,6 +16,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.modules import module as odoo_module
+from odoo.tools import html2plaintext
 
 from ..pbx.ari import PbxError
 from ..pbx.calls import recording_subject
@@ -29,6 +30,7 @@ RECORDING_EVENTS = ("RecordingStarted", "RecordingFinished", "RecordingFailed", 
 FINISHED_EVENTS = ("RecordingFinished", RECORDING_ENDED_REPORT)
 # A recording still "recording" this long after it started is asked for: its end may have been lost.
 STALE_CHECK_AFTER = timedelta(minutes=1)
+PLAYBACK_LOG_MINUTES = 10  # one listener's requests from the first byte within this time are one playback
 RETRY_DELAYS_MINUTES = (1, 5, 15, 60, 240)  # then every 240 minutes, for as long as the PBX keeps the file
 WAV_FORMAT = (1, 2, 8000)  # what Asterisk's "wav" writes: mono, 16-bit, 8 kHz
 RECORDING_POLICIES = [("never", "Never"), ("always", "Always"), ("on_demand", "On Demand")]
@@ -139,7 +141,10 @@ class TelephonyRecording(models.Model):
         call = self.env["telephony.call"].search([("pbx_id", "=", pbx.id), ("pbx_unique_id", "=", subject)], limit=1)
         conference = self.env["telephony.conference"].browse()
         if not call:
-            conference = self.env["telephony.conference"]._from_bridge_id(subject)
+            # A room's bridge id holds no PBX: only a room of this PBX is recorded by it.
+            conference = (
+                self.env["telephony.conference"]._from_bridge_id(subject).filtered(lambda room: room.pbx_id == pbx)
+            )
             if not conference:
                 return None
         return {
@@ -304,14 +309,35 @@ class TelephonyRecording(models.Model):
         )
 
     def _log_playback(self, download):
-        """Write who listened to (or downloaded) this recording on its call or room, as the one who did."""
+        """Write who listened to (or downloaded) this recording on its call or room, as the one who did. A player
+        asks for the file from its first byte again when it reloads what it already plays: the same listener within
+        ``PLAYBACK_LOG_MINUTES`` is the same playback."""
         self.ensure_one()
-        message = (
-            self.env._("Recording %(name)s downloaded by %(user)s.", name=self.name, user=self.env.user.name)
-            if download
-            else self.env._("Recording %(name)s played by %(user)s.", name=self.name, user=self.env.user.name)
+        target = (self.call_id or self.conference_id).sudo()
+        if download:
+            message = self.env._("Recording %(name)s downloaded by %(user)s.", name=self.name, user=self.env.user.name)
+        else:
+            message = self.env._("Recording %(name)s played by %(user)s.", name=self.name, user=self.env.user.name)
+            if self._played_lately(target, message):
+                return
+        target._message_log(body=message, author_id=self.env.user.partner_id.id)
+
+    def _played_lately(self, target, message):
+        since = fields.Datetime.now() - timedelta(minutes=PLAYBACK_LOG_MINUTES)
+        lately = (
+            self.env["mail.message"]
+            .sudo()
+            .search(
+                [
+                    ("model", "=", target._name),
+                    ("res_id", "=", target.id),
+                    ("author_id", "=", self.env.user.partner_id.id),
+                    ("date", ">=", since),
+                    ("body", "ilike", self.name),
+                ]
+            )
         )
-        (self.call_id or self.conference_id).sudo()._message_log(body=message, author_id=self.env.user.partner_id.id)
+        return any(html2plaintext(logged.body).strip() == message for logged in lately)
 
     def _checked_wav(self, data):
         """The length in seconds of a WAV file as Asterisk writes it; ValueError when it is not one, or is cut."""

@@ -5,6 +5,7 @@ import requests
 from odoo.tests import TransactionCase, new_test_user
 
 from ..cli.telephony_listener import PbxListener
+from ..pbx.simulator import Simulator
 
 
 def sim_control(simulator, path, **params):
@@ -56,6 +57,26 @@ class SharedCursorMixin:
             time.sleep(0.1)
 
 
+class SimulatedPbxListenerMixin(SharedCursorMixin):
+    """For HttpCase tests through the listener: the class's only active PBX, and in each test a simulator over real
+    sockets with the listener on it, once it has had its first look at the PBX."""
+
+    @classmethod
+    def _create_simulated_pbx(cls):
+        cls.env["telephony.pbx"].search([]).active = False
+        cls.pbx = cls.env["telephony.pbx"].create(
+            {"name": "Simulated PBX", "ari_url": "http://127.0.0.1:9", "ari_password": "telephony", "timeout": 3}
+        )
+
+    def _start_simulator_and_listener(self, **simulator_options):
+        self.simulator = Simulator(port=0, **simulator_options).start()
+        self.addCleanup(self.simulator.stop)
+        self.pbx.ari_url = self.simulator.url
+        self.env.flush_all()
+        self._start_listener()
+        self._wait_for_first_look(self.simulator)
+
+
 class TelephonyCase(TransactionCase):
     """Two companies, telephony users and a manager, a PBX and a room per test class."""
 
@@ -89,6 +110,20 @@ class TelephonyCase(TransactionCase):
                 "company_id": cls.company.id,
             }
         )
+
+    def _hear_user_events(self):
+        """Hear the application's user events as the listener's router would: what Odoo asks of it lands in
+        ``self.sent`` as ``(event name, fields)``."""
+        self.sent = []
+        client = self.pbx._ari_client()
+        stream = client.start_event_stream(self._heard_user_event, backoff_base=0.1)
+        self.addCleanup(client.close)
+        self.addCleanup(stream.stop)
+        self.assertTrue(stream.wait_connected(10))
+
+    def _heard_user_event(self, event):
+        if event.get("type") == "ChannelUserevent":
+            self.sent.append((event["eventname"], event["userevent"]))
 
     @classmethod
     def _new_user(cls, login, groups, extension=False):

@@ -43,13 +43,7 @@ class TestCallSupervision(TelephonyCase):
         self.simulator = Simulator(port=0).start()
         self.addCleanup(self.simulator.stop)
         self.pbx.write({"ari_url": self.simulator.url, "ari_password": "telephony", "timeout": 2})
-        self.sent = []
-        client = self.pbx._ari_client()
-        # What the listener's router would receive: the user events Odoo sends to the application.
-        stream = client.start_event_stream(self._heard, backoff_base=0.1)
-        self.addCleanup(client.close)
-        self.addCleanup(stream.stop)
-        self.assertTrue(stream.wait_connected(10))
+        self._hear_user_events()
         # Anna answered a customer's call: the customer's channel keys the call, Anna's phone is its peer leg.
         self.call = self._new_call(
             CALL_ID,
@@ -59,10 +53,6 @@ class TestCallSupervision(TelephonyCase):
             start_date=datetime(2026, 3, 2, 8, 59, 50),
             answer_date=datetime(2026, 3, 2, 8, 59, 55),
         )
-
-    def _heard(self, event):
-        if event.get("type") == "ChannelUserevent":
-            self.sent.append((event["eventname"], event["userevent"]))
 
     def _supervise(self, mode="listen", user=None):
         self.call.with_user(user or self.manager).action_supervise(mode)

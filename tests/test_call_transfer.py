@@ -24,19 +24,9 @@ class TestCallTransfer(TelephonyCase):
         self.simulator = Simulator(port=0).start()
         self.addCleanup(self.simulator.stop)
         self.pbx.write({"ari_url": self.simulator.url, "ari_password": "telephony", "timeout": 2})
-        self.sent = []
-        client = self.pbx._ari_client()
-        # What the listener's router would receive: the user events Odoo sends to the application.
-        stream = client.start_event_stream(self._heard, backoff_base=0.1)
-        self.addCleanup(client.close)
-        self.addCleanup(stream.stop)
-        self.assertTrue(stream.wait_connected(10))
+        self._hear_user_events()
         # Anna answered a customer's call: the customer's channel keys the call, Anna's phone is its peer leg.
         self.call = self._new_call("1796000000.1", self.user_anna, state="answered", answered_user_id=self.user_anna.id)
-
-    def _heard(self, event):
-        if event.get("type") == "ChannelUserevent":
-            self.sent.append((event["eventname"], event["userevent"]))
 
     def _sent(self, count=1):
         deadline = time.monotonic() + 10

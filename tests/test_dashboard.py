@@ -3,7 +3,7 @@ from datetime import datetime, timedelta
 from freezegun import freeze_time
 
 from odoo import Command, fields
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, tagged
 
 from .common import TelephonyCase
@@ -235,6 +235,14 @@ class TestCallBackFollowUp(TelephonyCase):
         cls.company.telephony_followup_hours = 2
         cls.call_back_type = cls.env.ref("telephony.mail_activity_type_call_back")
         cls.now = fields.Datetime.now()
+
+    def test_a_call_back_delay_beyond_a_year_is_refused_by_name(self):
+        # Past year 1 the cron's date arithmetic overflows, and it would stop for every company.
+        for hours in (10**7, -1):
+            with self.subTest(hours=hours), self.assertRaisesRegex(ValidationError, "between 0 and 8760 hours"):
+                self.company.telephony_followup_hours = hours
+        self.company.telephony_followup_hours = 8760
+        self.env["telephony.call"]._cron_schedule_callbacks()
 
     def _missed(self, key, hours_ago, caller, user=None):
         start = self.now - timedelta(hours=hours_ago)

@@ -4,21 +4,17 @@ import time
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from ..pbx.outage import is_outage_channel
-from ..pbx.simulator import Simulator
-from .common import SharedCursorMixin, sim_control
+from .common import SimulatedPbxListenerMixin, sim_control
 
 
 @tagged("post_install", "-at_install")
-class TestJournalThroughTheListener(SharedCursorMixin, HttpCase):
+class TestJournalThroughTheListener(SimulatedPbxListenerMixin, HttpCase):
     """The journal as the listener writes it, against the PBX simulator over real sockets."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["telephony.pbx"].search([]).active = False
-        cls.pbx = cls.env["telephony.pbx"].create(
-            {"name": "Simulated PBX", "ari_url": "http://127.0.0.1:9", "ari_password": "telephony", "timeout": 3}
-        )
+        cls._create_simulated_pbx()
         cls.users = {
             extension: new_test_user(
                 cls.env, login=f"journal_{extension}", groups="telephony.group_telephony_user", name=name
@@ -33,12 +29,7 @@ class TestJournalThroughTheListener(SharedCursorMixin, HttpCase):
 
     def setUp(self):
         super().setUp()
-        self.simulator = Simulator(port=0).start()
-        self.addCleanup(self.simulator.stop)
-        self.pbx.ari_url = self.simulator.url
-        self.env.flush_all()
-        self._start_listener()
-        self._wait_for_first_look(self.simulator)
+        self._start_simulator_and_listener()
 
     def _sim(self, path, **params):
         return sim_control(self.simulator, path, **params)

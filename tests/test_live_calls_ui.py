@@ -1,23 +1,19 @@
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from ..pbx.simulator import Simulator
-from .common import SharedCursorMixin, sim_control
+from .common import SimulatedPbxListenerMixin, sim_control
 
 CUSTOMER = "+33612345678"
 
 
 @tagged("post_install", "-at_install")
-class TestLiveCallsBoard(SharedCursorMixin, HttpCase):
+class TestLiveCallsBoard(SimulatedPbxListenerMixin, HttpCase):
     """The live-calls board in the browser, through the listener's router against the simulator over real sockets:
     a manager listens to, whispers into, then barges into a customer's call, and the board follows the PBX."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["telephony.pbx"].search([]).active = False
-        cls.pbx = cls.env["telephony.pbx"].create(
-            {"name": "Simulated PBX", "ari_url": "http://127.0.0.1:9", "ari_password": "telephony", "timeout": 3}
-        )
+        cls._create_simulated_pbx()
         cls.rita = new_test_user(
             cls.env, login="board_rita", groups="telephony.group_telephony_user", name="Rita Board"
         )
@@ -32,12 +28,7 @@ class TestLiveCallsBoard(SharedCursorMixin, HttpCase):
 
     def setUp(self):
         super().setUp()
-        self.simulator = Simulator(port=0).start()
-        self.addCleanup(self.simulator.stop)
-        self.pbx.ari_url = self.simulator.url
-        self.env.flush_all()
-        self._start_listener()
-        self._wait_for_first_look(self.simulator)
+        self._start_simulator_and_listener()
 
     def _call(self, channel_id):
         return self.env["telephony.call"].search([("pbx_id", "=", self.pbx.id), ("pbx_unique_id", "=", channel_id)])

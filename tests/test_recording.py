@@ -9,6 +9,9 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from odoo.addons.bus.models.bus import channel_with_db, json_dump
+
+from ..models.telephony_recording import PLAYBACK_LOG_MINUTES
 from ..pbx.calls import RECORD_ALWAYS, RECORD_ON_DEMAND, Forward
 from ..pbx.recording import RECORD_EVENT, RECORDING_ENDED_REPORT
 from ..pbx.simulator import Simulator
@@ -136,7 +139,7 @@ class TestRecordingEvents(RecordingCase):
     def _room_windows_told(self):
         """What the room's administrator's browser heard of the room's recording, in order."""
         self.env.cr.precommit.run()
-        channel = json.dumps([self.env.cr.dbname, "res.partner", self.user_anna.partner_id.id])
+        channel = json_dump(channel_with_db(self.env.cr.dbname, self.user_anna.partner_id))
         messages = self.env["bus.bus"].sudo().search([("channel", "=", channel)], order="id")
         return [
             json.loads(message.message)["payload"]["recording"]
@@ -274,9 +277,9 @@ class TestRecordingAccess(RecordingCase):
                 self._as(self.recording, stranger).read(["name"])
 
     def test_the_file_follows_the_recording(self):
+        # Even its own user reads the file only through the player, which notes each playback on the call.
         attachment = self.recording.attachment_id
-        self.assertTrue(self._as(attachment, self.user_anna).raw)
-        for stranger in (self.user_boris, self.other_manager, self.plain_user):
+        for stranger in (self.user_anna, self.user_boris, self.other_manager, self.plain_user):
             with self.subTest(user=stranger.login), self.assertRaises(AccessError):
                 self._as(attachment, stranger).read(["raw"])
 
@@ -320,16 +323,7 @@ class TestOnDemandRecording(RecordingCase):
     def setUp(self):
         super().setUp()
         self.company.telephony_recording_policy = "on_demand"
-        self.sent = []
-        client = self.pbx._ari_client()
-        stream = client.start_event_stream(self._heard, backoff_base=0.1)
-        self.addCleanup(client.close)
-        self.addCleanup(stream.stop)
-        self.assertTrue(stream.wait_connected(10))
-
-    def _heard(self, event):
-        if event.get("type") == "ChannelUserevent":
-            self.sent.append((event["eventname"], event["userevent"]))
+        self._hear_user_events()
 
     def _sent(self, count):
         deadline = time.monotonic() + 10
@@ -435,6 +429,19 @@ class TestRecordingDownload(HttpCase):
         download = self._get("rec_manager", f"{url}?download=1")
         self.assertIn("attachment", download.headers["Content-Disposition"])
         self.assertIn("downloaded by", self._logged()[0].body)
+
+    def test_a_player_that_starts_over_is_still_one_playback(self):
+        # Chromium asks for "bytes=0-" again when it (re)loads the audio it already started.
+        url = f"/telephony/recording/{self.recording.id}"
+        for _attempt in range(3):
+            self.assertEqual(self._get("rec_anna", url, Range="bytes=0-").status_code, 206)
+        self.assertEqual(len(self._logged()), 1)
+        self._logged().date = fields.Datetime.now() - timedelta(minutes=PLAYBACK_LOG_MINUTES + 1)
+        self._get("rec_anna", url, Range="bytes=0-")
+        self.assertEqual(len(self._logged()), 2, "played again later: a playback of its own")
+        self._get("rec_manager", url, Range="bytes=0-")
+        self._get("rec_manager", f"{url}?download=1")
+        self.assertEqual(len(self._logged()), 4, "another listener, and a download, are lines of their own")
 
     def test_others_get_nothing_neither_here_nor_through_web_content(self):
         url = f"/telephony/recording/{self.recording.id}"

@@ -1,43 +1,23 @@
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from ..cli.telephony_listener import PbxListener
-from ..pbx.simulator import Simulator
-from .common import SharedCursorMixin, sim_control
+from .common import SimulatedPbxListenerMixin, sim_control
 
 
 @tagged("post_install", "-at_install")
-class TestRecordingThroughTheListener(SharedCursorMixin, HttpCase):
+class TestRecordingThroughTheListener(SimulatedPbxListenerMixin, HttpCase):
     """A recorded call from end to end: the listener's router records it on the simulator (over real sockets), the
     journal follows, the cron fetches the file into Odoo and deletes it from the PBX."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["telephony.pbx"].search([]).active = False
-        cls.pbx = cls.env["telephony.pbx"].create(
-            {"name": "Simulated PBX", "ari_url": "http://127.0.0.1:9", "ari_password": "telephony", "timeout": 3}
-        )
+        cls._create_simulated_pbx()
         cls.rita = new_test_user(cls.env, login="recorded_rita", groups="telephony.group_telephony_user", name="Rita")
         cls.rita.write({"telephony_extension": "7401", "telephony_enabled": True})
 
     def setUp(self):
         super().setUp()
-        self.simulator = Simulator(port=0).start()
-        self.addCleanup(self.simulator.stop)
-        self.pbx.ari_url = self.simulator.url
-        self.env.flush_all()
-        listener = PbxListener(self.registry, self.pbx.id, standby_poll=0.2)
-        listener.start()
-        self.addCleanup(self._stop, listener)
-        self.assertTrue(listener.active.wait(15), "the listener took its PBX")
-        self._wait_until(
-            lambda: ("GET", "/ari/channels") in {(method, path) for method, path, _ in list(self.simulator.requests)},
-            message="the listener's first look at the PBX",
-        )
-
-    def _stop(self, listener):
-        listener.stop()
-        listener.join(15)
+        self._start_simulator_and_listener()
 
     def _set_policy(self, policy):
         with self.registry.test_lock:

@@ -2,22 +2,18 @@ import json
 
 from odoo.tests import HttpCase, new_test_user, tagged
 
-from ..pbx.simulator import Simulator
-from .common import SharedCursorMixin, sim_control
+from .common import SimulatedPbxListenerMixin, sim_control
 
 
 @tagged("post_install", "-at_install")
-class TestTransferThroughTheListener(SharedCursorMixin, HttpCase):
+class TestTransferThroughTheListener(SimulatedPbxListenerMixin, HttpCase):
     """Hold and transfer from Odoo, through the listener's router against the simulator over real sockets, and
     the journal it leaves: one row per conversation, who it went to, and the consultation's own row."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env["telephony.pbx"].search([]).active = False
-        cls.pbx = cls.env["telephony.pbx"].create(
-            {"name": "Simulated PBX", "ari_url": "http://127.0.0.1:9", "ari_password": "telephony", "timeout": 3}
-        )
+        cls._create_simulated_pbx()
         cls.users = {
             extension: new_test_user(
                 cls.env, login=f"transfer_{extension}", groups="telephony.group_telephony_user", name=name
@@ -29,12 +25,7 @@ class TestTransferThroughTheListener(SharedCursorMixin, HttpCase):
 
     def setUp(self):
         super().setUp()
-        self.simulator = Simulator(port=0, endpoints={"7303": {"busy": True}}).start()
-        self.addCleanup(self.simulator.stop)
-        self.pbx.ari_url = self.simulator.url
-        self.env.flush_all()
-        self._start_listener()
-        self._wait_for_first_look(self.simulator)
+        self._start_simulator_and_listener(endpoints={"7303": {"busy": True}})
 
     def _call(self, channel_id):
         return self.env["telephony.call"].search([("pbx_id", "=", self.pbx.id), ("pbx_unique_id", "=", channel_id)])
