@@ -2,12 +2,12 @@
 see its docstring), and the call router recording calls by policy, on demand, across a transfer and a restart."""
 
 import io
-import threading
 import time
 import uuid
 import wave
 
 import pytest
+from router_harness import RouterHarness
 
 from pbx.ari import PbxConflict, PbxNotFound, PbxRequestError
 from pbx.calls import RECORD_ALWAYS, RECORD_ON_DEMAND, Forward, Room, recording_subject
@@ -110,26 +110,13 @@ def test_an_unreachable_pbx_is_a_clear_error(pbx):
     assert isinstance(PbxUnreachable("x"), Exception) and not issubclass(PbxUnreachable, PbxRequestError)
 
 
-class Routed:
-    """The router fed by the event stream, recording calls to 101 by ``policy``."""
+class Routed(RouterHarness):
+    """The router recording calls to 101 and 102 by ``policy``, and the events it handled."""
 
     def __init__(self, pbx, policy, announcement=ANNOUNCEMENT):
-        self.pbx, self.policy, self.announcement = pbx, policy, announcement
-        self.client = pbx.client(timeout=3)
-        self.reports = []
+        self.policy, self.announcement = policy, announcement
         self.events = []
-        self.lock = threading.Lock()
-        self.router = CallRouter(
-            self.client, self.route, self.reports.append, room_for_key=self.room_for_key, ring_seconds=2
-        )
-        self.stream = self.client.start_event_stream(self.on_event, backoff_base=0.1, backoff_cap=0.5)
-        assert self.stream.wait_connected(10)
-        self.router.reconcile(self.client.list_channels(), self.client.list_bridges())
-
-    def room_for_key(self, key):
-        return self.room
-
-    room = None
+        super().__init__(pbx, ring_seconds=2)
 
     def route(self, dialled, caller, outbound):
         if dialled == "8001":
@@ -143,23 +130,10 @@ class Routed:
             self.events.append(event)
             self.router.handle(event)
 
-    def stop(self):
-        self.stream.stop()
-        self.client.close()
-
-    def wait(self, predicate, message, timeout=10):
-        deadline = time.monotonic() + timeout
-        while not predicate():
-            assert time.monotonic() < deadline, f"timed out: {message}; reports: {self.reports}"
-            time.sleep(0.05)
-
     def connected_call(self):
         channel_id = self.pbx.control("calls", dialled="101", caller="+33612345678")["id"]
         self.wait(lambda: self.bridge_of(f"{channel_id}-peer") == f"call-{channel_id}", "the call connected")
         return channel_id
-
-    def bridge_of(self, channel_id):
-        return next((b.id for b in list(self.pbx.simulator.bridges.values()) if channel_id in b.channels), None)
 
     def live(self):
         return dict(self.pbx.simulator.live_recordings)

@@ -5,14 +5,14 @@ tests run against the simulator over real sockets: an outside caller ``C`` is fo
 leg ``C-peer``), and a manager's phone (103) is originated by the test as Odoo does.
 """
 
-import threading
 import time
 import uuid
 
 import pytest
+from router_harness import RouterHarness
 
 from pbx.ari import PbxNotFound, PbxRequestError
-from pbx.conference import CallRouter, Forward, Room
+from pbx.conference import Forward, Room
 from pbx.supervision import (
     SNOOP_MARK,
     SUPERVISE_EVENT,
@@ -87,47 +87,24 @@ def test_a_snoop_ends_with_its_channel_and_never_reports_destroyed(pbx, client, 
     assert followed not in {channel["id"] for channel in client.list_channels()}
 
 
-class Supervised:
-    """The router fed by the event stream in its own thread, as in the listener, with the reports it makes."""
+class Supervised(RouterHarness):
+    """Calls to 101 and 102 forwarded to those phones, 801 the room ``ROOM``."""
 
-    def __init__(self, pbx):
-        self.pbx = pbx
-        self.client = pbx.client(timeout=3)
-        self.reports = []
-        self.lock = threading.Lock()
-        self.router = CallRouter(self.client, self.route, self.reports.append, room_for_key=lambda key: ROOM)
-        self.stream = self.client.start_event_stream(self.on_event, backoff_base=0.1, backoff_cap=0.5)
-        assert self.stream.wait_connected(10)
-        with self.lock:
-            self.router.reconcile(self.client.list_channels(), self.client.list_bridges())
+    room = ROOM
 
     def route(self, dialled, caller, outbound):
         if dialled == "801":
             return ROOM
         return Forward(f"PJSIP/{dialled}", f"<{caller}>") if dialled in ("101", "102") else None
 
-    def on_event(self, event):
-        with self.lock:
-            self.router.handle(event)
-
     def restart(self):
         """kill -9: a new router that knows only what the PBX has live."""
         self.stream.stop()
         return Supervised(self.pbx)
 
-    def stop(self):
-        self.stream.stop()
-        self.client.close()
-
     @property
     def simulator(self):
         return self.pbx.simulator
-
-    def wait(self, predicate, message, timeout=10):
-        deadline = time.monotonic() + timeout
-        while not predicate():
-            assert time.monotonic() < deadline, f"timed out: {message}; reports: {self.reports}"
-            time.sleep(0.05)
 
     def members(self, bridge_id):
         bridge = self.simulator.bridges.get(bridge_id)

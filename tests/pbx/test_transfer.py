@@ -4,67 +4,35 @@ Every call here is an outside caller forwarded to the user's phone (extension 10
 is the other party, ``C-peer`` is the user's leg, as when a customer calls a salesperson.
 """
 
-import threading
-import time
 import uuid
 
 import pytest
+from router_harness import RouterHarness
 
-from pbx.conference import CallRouter, Forward
+from pbx.conference import Forward
 from pbx.transfer import HELD_REPORT, HOLD_EVENT, TRANSFER_EVENT, TRANSFER_REPORT
 
 SLOW = "105"  # answers after 1.5 s: time enough to look at a transfer while it rings
 
 
-class Routed:
-    """The router fed by the event stream in its own thread, as in the listener, and the reports it makes."""
+class Routed(RouterHarness):
+    """Calls to 101, 102, 486, 408 and the slow 105 forwarded to those phones."""
 
     def __init__(self, pbx):
-        self.pbx = pbx
-        self.client = pbx.client(timeout=3)
-        self.reports = []
-        self.lock = threading.Condition()
-        self.router = CallRouter(self.client, self.route, self.report, ring_seconds=2)
-        self.connect()
-
-    def connect(self):
-        self.stream = self.client.start_event_stream(self.on_event, backoff_base=0.1, backoff_cap=0.5)
-        assert self.stream.wait_connected(10)
-        self.router.reconcile(self.client.list_channels(), self.client.list_bridges())
+        super().__init__(pbx, ring_seconds=2)
 
     def route(self, dialled, caller, outbound):
         if dialled in ("101", "102", "486", "408", SLOW):
             return Forward(f"PJSIP/{dialled}", f"<{caller}>" if caller else "")
         return None
 
-    def on_event(self, event):
-        with self.lock:
-            self.router.handle(event)
-            self.lock.notify_all()
-
-    def report(self, event):
-        self.reports.append(event)
-
     def restart(self):
         """kill -9: a new router that knows only what the PBX has live."""
         self.stream.stop()
         return Routed(self.pbx)
 
-    def stop(self):
-        self.stream.stop()
-        self.client.close()
-
-    def wait(self, predicate, message, timeout=10):
-        deadline = time.monotonic() + timeout
-        while not predicate():
-            assert time.monotonic() < deadline, f"timed out: {message}; reports: {self.reports}"
-            time.sleep(0.05)
-
     def transfers(self, state=None):
         return [r for r in self.reports if r["type"] == TRANSFER_REPORT and state in (None, r["state"])]
-
-    def bridge_of(self, channel_id):
-        return next((b.id for b in list(self.pbx.simulator.bridges.values()) if channel_id in b.channels), None)
 
     def connected_call(self, caller="+33612345678"):
         channel_id = self.pbx.control("calls", dialled="101", caller=caller, caller_name="Alice Martin")["id"]
