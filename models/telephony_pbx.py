@@ -135,26 +135,27 @@ class TelephonyPbx(models.Model):
         if self.env.user.has_group(MANAGER_GROUP) or not isinstance(
             error, (PbxUnreachable, PbxTimeout, PbxAuthError, AriDisabled)
         ):
-            return str(error)
+            return self._pbx_error_text(error)
         if isinstance(error, PbxUnreachable):
             return self.env._("it cannot be reached. Tell a telephony manager.")
+        seconds = f"{self.sudo().timeout:g}"
         if isinstance(error, PbxOriginateTimeout) and error.cancelled:
-            return self.env._(
-                "it did not answer within %(seconds)s seconds; the call was cancelled.",
-                seconds=f"{self.sudo().timeout:g}",
-            )
+            return self.env._("it did not answer within %(seconds)s seconds; the call was cancelled.", seconds=seconds)
         if isinstance(error, PbxOriginateTimeout):
             return self.env._(
                 "it did not answer within %(seconds)s seconds and could not be told to cancel the call: if the "
                 "call happens after all, it shows in the journal once the PBX reports it.",
-                seconds=f"{self.sudo().timeout:g}",
+                seconds=seconds,
             )
         if isinstance(error, PbxTimeout):
             return self.env._(
-                "it did not answer within %(seconds)s seconds. Tell a telephony manager.",
-                seconds=f"{self.sudo().timeout:g}",
+                "it did not answer within %(seconds)s seconds. Tell a telephony manager.", seconds=seconds
             )
         return self.env._("it refused Odoo's connection. Tell a telephony manager.")
+
+    def _pbx_error_text(self, error):
+        """A PbxError in the user's language: pbx/ marks its English templates for Odoo's export."""
+        return self.env._(error.template, **error.params)  # pylint: disable=translation-required
 
     def _endpoint_for(self, number, internal):
         self.ensure_one()
@@ -167,7 +168,9 @@ class TelephonyPbx(models.Model):
         )
 
     def _record_connection_error(self, error):
-        self.sudo().write({"state": "error", "last_error": str(error), "last_error_date": fields.Datetime.now()})
+        """``error``: a PbxError, or a sentence already in the reader's language."""
+        text = error if isinstance(error, str) else self._pbx_error_text(error)
+        self.sudo().write({"state": "error", "last_error": text, "last_error_date": fields.Datetime.now()})
 
     def action_test_connection(self):
         self.ensure_one()
@@ -181,7 +184,7 @@ class TelephonyPbx(models.Model):
         except PbxError as error:
             _logger.info("PBX %s: connection test failed: %s", self.display_name, error)
             self._record_connection_error(error)
-            return self._notification(self.env._("Connection failed"), str(error), "danger")
+            return self._notification(self.env._("Connection failed"), self._pbx_error_text(error), "danger")
         finally:
             client.close()
         version = (info.get("system") or {}).get("version") or self.env._("unknown version")

@@ -120,7 +120,7 @@ class TelephonyPbx(models.Model):
                         "phones by hand).",
                         pbx=self.display_name,
                         extension=extension,
-                        error=error,
+                        error=self._pbx_error_text(error),
                     )
                 ) from error
 

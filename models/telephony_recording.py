@@ -207,7 +207,10 @@ class TelephonyRecording(models.Model):
         try:
             data = self.pbx_id._call_pbx_quietly(lambda client: client.stored_recording_file(self.name))
             seconds = self._checked_wav(data)
-        except (PbxError, ValueError) as error:
+        except PbxError as error:
+            self._fetch_failed(self.pbx_id._pbx_error_text(error))
+            return False
+        except ValueError as error:
             self._fetch_failed(str(error))
             return False
         attachment = (

@@ -24,8 +24,22 @@ RECORDING_FORMAT = "wav"  # Asterisk's "wav": 8 kHz, 16-bit signed, mono PCM
 CANCEL_TIMEOUT_SECONDS = 2.0  # cancelling a call the PBX was slow to place: try, but do not hold the user long
 
 
+def _lt(message):
+    """Marks ``message`` for Odoo's translation export (``_lt`` is one of its keywords): pbx/ never imports
+    Odoo, so the message stays English here and Odoo translates it where a user reads it (``PbxError.template``)."""
+    return message
+
+
 class PbxError(Exception):
-    """The PBX could not do what was asked; the message says why, for a person to read."""
+    """The PBX could not do what was asked; the message says why, for a person to read.
+
+    ``template`` is the English message, marked for translation, with ``%(name)s`` placeholders that ``params``
+    fill: ``str(error)`` is the English text (logs), Odoo shows ``env._(error.template, **error.params)``."""
+
+    def __init__(self, template, **params):
+        self.template = template
+        self.params = params
+        super().__init__(template % params if params else template)
 
 
 class PbxUnreachable(PbxError):
@@ -40,8 +54,8 @@ class PbxOriginateTimeout(PbxTimeout):
     """The PBX did not answer a request to place a call in time: ``cancelled`` tells whether the channel
     (whose id we chose) was hung up since, or may still ring somebody."""
 
-    def __init__(self, message, channel_id, cancelled):
-        super().__init__(message)
+    def __init__(self, template, channel_id, cancelled, **params):
+        super().__init__(template, **params)
         self.channel_id = channel_id
         self.cancelled = cancelled
 
@@ -100,7 +114,8 @@ class AriClient:
             return response.json()
         except ValueError as error:
             raise AriDisabled(
-                f"{self.base_url} answers HTTP but not as Asterisk's REST Interface: is ARI enabled (ari.conf)?"
+                _lt("%(url)s answers HTTP but not as Asterisk's REST Interface: is ARI enabled (ari.conf)?"),
+                url=self.base_url,
             ) from error
 
     def _send(self, method, path, params=None, body=None, timeout=None):
@@ -110,38 +125,63 @@ class AriClient:
         try:
             response = self.session.request(method, url, params=params, json=body, timeout=timeout)
         except requests.exceptions.ConnectTimeout as error:
-            raise PbxTimeout(f"The PBX at {self.base_url} did not accept the connection in time.") from error
+            raise PbxTimeout(
+                _lt("The PBX at %(url)s did not accept the connection in time."), url=self.base_url
+            ) from error
         except requests.exceptions.Timeout as error:
             raise PbxTimeout(
-                f"The PBX at {self.base_url} did not answer within {timeout[1]:g} seconds ({method} {path})."
+                _lt("The PBX at %(url)s did not answer within %(seconds)s seconds (%(request)s)."),
+                url=self.base_url,
+                seconds=f"{timeout[1]:g}",
+                request=f"{method} {path}",
             ) from error
         except requests.exceptions.RequestException as error:
-            raise PbxUnreachable(f"The PBX at {self.base_url} cannot be reached: {_reason(error)}.") from error
+            raise PbxUnreachable(
+                _lt("The PBX at %(url)s cannot be reached: %(reason)s."), url=self.base_url, reason=_reason(error)
+            ) from error
         if response.status_code >= 400:
             raise self._error_for(response, method, path)
         return response
 
     def _error_for(self, response, method, path):
+        # The PBX's own words (ARI's "message") stay as Asterisk wrote them.
         message = _error_message(response)
         status = response.status_code
+        request = f"{method} {path}"
         if status == 403 and message:
             # ARI's own refusals carry a message ("Cannot update sorcery objects of type 'endpoint'"); a
             # forbidden ARI user gets none.
-            return PbxForbidden(f"The PBX refused {method} {path}: {message}.")
+            return PbxForbidden(_lt("The PBX refused %(request)s: %(message)s."), request=request, message=message)
         if status in (401, 403):
             return PbxAuthError(
-                f"The PBX at {self.base_url} refused the ARI user {self.user!r}: wrong user or password (ari.conf)."
+                _lt("The PBX at %(url)s refused the ARI user %(user)s: wrong user or password (ari.conf)."),
+                url=self.base_url,
+                user=repr(self.user),
             )
         if status == 404 and message is None:
             return AriDisabled(
-                f"{self.base_url} has no Asterisk REST Interface at /ari (HTTP 404): Asterisk may still be "
-                "starting; otherwise enable it in http.conf and ari.conf."
+                _lt(
+                    "%(url)s has no Asterisk REST Interface at /ari (HTTP 404): Asterisk may still be starting; "
+                    "otherwise enable it in http.conf and ari.conf."
+                ),
+                url=self.base_url,
             )
         if status == 404:
-            return PbxNotFound(f"The PBX no longer has it: {message} ({method} {path}).")
+            return PbxNotFound(
+                _lt("The PBX no longer has it: %(message)s (%(request)s)."), message=message, request=request
+            )
         if status == 409:
-            return PbxConflict(f"The PBX refused a conflicting request: {message} ({method} {path}).")
-        return PbxRequestError(f"The PBX refused {method} {path} (HTTP {status}): {message or response.reason}.")
+            return PbxConflict(
+                _lt("The PBX refused a conflicting request: %(message)s (%(request)s)."),
+                message=message,
+                request=request,
+            )
+        return PbxRequestError(
+            _lt("The PBX refused %(request)s (HTTP %(status)s): %(message)s."),
+            request=request,
+            status=status,
+            message=message or response.reason,
+        )
 
     # ------------------------------------------------------------------
     # Asterisk, endpoints
@@ -204,7 +244,9 @@ class AriClient:
         params = {"endpoint": endpoint, "app": self.app, "timeout": int(timeout)}
         if any("," in str(arg) for arg in app_args):
             # Asterisk splits appArgs on commas: one inside an argument would forge the next ones.
-            raise PbxRequestError(f"A call's application arguments may not contain a comma: {list(app_args)!r}")
+            raise PbxRequestError(
+                _lt("A call's application arguments may not contain a comma: %(arguments)s"), arguments=list(app_args)
+            )
         if app_args:
             params["appArgs"] = ",".join(str(arg) for arg in app_args)
         if caller_id:
@@ -219,13 +261,17 @@ class AriClient:
                 raise
             # The PBX may still place the call after we gave up: a call nobody knows of is worse than none.
             cancelled = self._cancel(channel_id)
-            outcome = (
-                "the call was cancelled."
+            template = (
+                _lt("The PBX at %(url)s did not answer within %(seconds)s seconds; the call was cancelled.")
                 if cancelled
-                else "it could not be told to cancel the call either: if the call happens after all, it shows in "
-                "the journal once the PBX reports it."
+                else _lt(
+                    "The PBX at %(url)s did not answer within %(seconds)s seconds and could not be told to "
+                    "cancel it either: if the call happens after all, it shows in the journal once the PBX reports it."
+                )
             )
-            raise PbxOriginateTimeout(f"{str(error).rstrip('.')}; {outcome}", channel_id, cancelled) from error
+            raise PbxOriginateTimeout(
+                template, channel_id, cancelled, url=self.base_url, seconds=f"{self.timeout[1]:g}"
+            ) from error
 
     def _cancel(self, channel_id):
         """Hang up a channel we asked for and gave up on; whether the PBX confirmed it."""
@@ -327,7 +373,9 @@ class AriClient:
         ``both``, seen from the snooped channel (``out`` is what its phone hears). Asterisk names it
         ``Snoop/<channel id>-<n>``; ``snoop_id`` chooses its id."""
         if any("," in str(arg) for arg in app_args):
-            raise PbxRequestError(f"A snoop's application arguments may not contain a comma: {list(app_args)!r}")
+            raise PbxRequestError(
+                _lt("A snoop's application arguments may not contain a comma: %(arguments)s"), arguments=list(app_args)
+            )
         params = {"spy": spy, "whisper": whisper, "app": app or self.app}
         if app_args:
             params["appArgs"] = ",".join(str(arg) for arg in app_args)
@@ -421,7 +469,11 @@ class AriClient:
         expected = response.headers.get("Content-Length")
         if expected is not None and expected.isdigit() and int(expected) != len(response.content):
             raise PbxRequestError(
-                f"The PBX sent {len(response.content)} of the {expected} bytes of recording {name} (GET {path})."
+                _lt("The PBX sent %(received)s of the %(expected)s bytes of recording %(name)s (%(request)s)."),
+                received=len(response.content),
+                expected=expected,
+                name=name,
+                request=f"GET {path}",
             )
         return response.content
 
@@ -522,7 +574,11 @@ class EventStream(threading.Thread):
         except websocket.WebSocketBadStatusException as error:
             # An Asterisk still starting answers 404 with a whole HTML page: one line in the log is enough.
             reason = f" {error.status_message}" if error.status_message else ""
-            raise PbxRequestError(f"the PBX refused the event stream (HTTP {error.status_code}{reason})") from None
+            raise PbxRequestError(
+                _lt("the PBX refused the event stream (HTTP %(status)s%(reason)s)"),
+                status=error.status_code,
+                reason=reason,
+            ) from None
         socket.settimeout(self.keepalive)
         with self._lock:
             self._socket = socket
@@ -540,12 +596,12 @@ class EventStream(threading.Thread):
                 opcode, frame = self._socket.recv_data_frame(True)
             except websocket.WebSocketTimeoutException:
                 if time.monotonic() - last_heard > 3 * self.keepalive:
-                    raise PbxTimeout("the PBX stopped answering keep-alive pings") from None
+                    raise PbxTimeout(_lt("the PBX stopped answering keep-alive pings")) from None
                 self._socket.ping()
                 continue
             last_heard = time.monotonic()
             if opcode == websocket.ABNF.OPCODE_CLOSE:
-                raise PbxUnreachable("the PBX closed the event stream")
+                raise PbxUnreachable(_lt("the PBX closed the event stream"))
             if opcode == websocket.ABNF.OPCODE_TEXT:
                 self._dispatch(frame.data)
 

@@ -19,7 +19,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from .ari import PbxError
+from .ari import PbxError, _lt
 
 _logger = logging.getLogger(__name__)
 
@@ -69,7 +69,11 @@ def _wait_for_records(client, drain_id):
         if client.get_channel(drain_id).get("state") == "Up":
             return client.get_variable(f"{drain_id};2", RECORDS_VARIABLE)
         if time.monotonic() > deadline:
-            raise PbxError(f"{DRAIN_ENDPOINT} did not answer within {DRAIN_WAIT_SECONDS:.0f} s: is it in the dialplan?")
+            raise PbxError(
+                _lt("%(endpoint)s did not answer within %(seconds)s s: is it in the dialplan?"),
+                endpoint=DRAIN_ENDPOINT,
+                seconds=f"{DRAIN_WAIT_SECONDS:.0f}",
+            )
         time.sleep(0.05)
 
 
