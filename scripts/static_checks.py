@@ -5,6 +5,7 @@
   data, demo and assets (globs aside) name exists;
 - every model declared under models/ and wizard/ has an access line in security/ir.model.access.csv;
 - nothing in pbx/ imports odoo;
+- every string a user may read is marked for translation (check_translatable.py);
 - every Python file runs on Python 3.10, Odoo 18's oldest Python (vermin reads the syntax, modules and
   members each file uses: ``from datetime import UTC`` needs 3.11).
 
@@ -19,6 +20,8 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
+
+from check_translatable import check_translatable
 
 MODULE = "telephony"
 SKIPPED_DIRS = {".build", ".git", "node_modules", ".venv", "venv", "__pycache__"}
@@ -216,6 +219,7 @@ def main():
             check_python_version,
         )
     ]
+    results.append(check_translatable(root, failures, files))
     for failure in failures:
         sys.stdout.write(f"FAIL: {failure}\n")
     if failures:
