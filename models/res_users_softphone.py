@@ -18,7 +18,7 @@ class ResUsers(models.Model):
 
     telephony_phone = fields.Selection(
         [("desk", "Desk phone"), ("browser", "This browser (softphone)")],
-        string="Phone",
+        string="Phone for Calls",
         default="desk",
         required=True,
         help="Desk phone: Odoo rings your phone first, then calls the number. This browser: the VoIP widget is "
