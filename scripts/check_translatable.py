@@ -5,9 +5,9 @@ What Odoo's export (``odoo-bin --i18n-export``) cannot see stays English for eve
   ``_description`` and ``_sql_constraints`` come from the database instead. A file Babel cannot read loses all
   its terms silently (an f-string inside a ``_()`` call does that), so such a file is a failure too.
 - JavaScript: the literal arguments of ``_t()``.
-- OWL templates (static/src/**/*.xml): text nodes and the attributes Odoo translates (title, placeholder,
-  aria-label...); a string inside an expression (``t-esc="x ? 'Ringing' : ''"``) or in a component's prop
-  without ``.translate`` is never exported.
+- OWL templates (static/src/**/*.xml): text nodes and the attributes OWL translates (title, placeholder, alt,
+  label, data-tooltip); a string inside an expression (``t-esc="x ? 'Ringing' : ''"``) or in a component's prop
+  without ``.translate`` is never exported, and a static aria-label is exported but never translated.
 
 Prose is recognised by its shape (a capitalised word followed by more words, or three lower-case words);
 identifiers, CSS classes, URLs and SQL do not look like that. Machine-facing texts are listed below by the call
@@ -38,12 +38,9 @@ PY_MODEL_TERMS = {"_description", "_sql_constraints"}
 # The calls whose string arguments no user reads (or, for _t, that are translated), by their last name; and the
 # browser console.
 JS_MACHINE_CALLS = {"_t", "UserAgent", "querySelector", "querySelectorAll", "useService", "console"}
-# Odoo 18's odoo.tools.translate.TRANSLATED_ATTRS: the attributes its template export reads.
-TRANSLATED_ATTRS = {
-    "string", "add-label", "help", "sum", "avg", "confirm", "placeholder", "alt", "title", "aria-label",
-    "aria-keyshortcuts", "aria-placeholder", "aria-roledescription", "aria-valuetext", "value_label",
-    "data-tooltip", "label",
-}  # fmt: skip
+# The attributes OWL translates when it compiles a template in Odoo 18 (owl.js TRANSLATABLE_ATTRS and web's
+# env.js): Odoo's export also reads aria-label, but the browser would show it in English.
+TRANSLATED_ATTRS = {"label", "title", "placeholder", "alt", "data-tooltip"}
 QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\"")
 
 
@@ -156,8 +153,8 @@ def check_template(path, relative, failures):
                     )
             elif PROSE.match(value) and name not in TRANSLATED_ATTRS:
                 failures.append(
-                    f"{relative}: <{element.tag} {name}={value[:60]!r}> is not an attribute Odoo translates: move "
-                    "the text to title/aria-label, or give it from _t()."
+                    f"{relative}: <{element.tag} {name}={value[:60]!r}> is not an attribute OWL translates: move "
+                    "the text to title, or give it from _t() (t-att-...)."
                 )
 
 

@@ -80,10 +80,10 @@ def test_prose_inside_template_expression_or_untranslated_attribute_fails(addon)
         "<span t-esc=\"state === 'ring' ? 'Ringing now' : ''\"/>"
         "<Dialog title=\"'Invite someone'\"/>"
         '<Dialog title.translate="Invite someone"/>'
-        '<span aria-description="Shows who talks"/>'
+        '<span aria-label="Shows who talks"/>'
         "</t></templates>",
     )
     failures = failures_of(addon.root)
     assert len(failures) == 3
     assert "'Ringing now'" in failures[0] and "'Invite someone'" in failures[1]
-    assert "aria-description" in failures[2]
+    assert "aria-label" in failures[2]
