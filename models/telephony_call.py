@@ -267,7 +267,8 @@ class TelephonyCall(models.Model):
         calls = self | self.search([("consult_call_id", "in", self.ids)]) if self.ids else self
         for call in calls:
             for user in call.user_id | call.answered_user_id | call.transfer_user_id | call.transferred_by_id:
-                user._bus_send("telephony/call", call._telephony_payload())
+                # Labels in the receiver's language: the listener writing this speaks none in particular.
+                user._bus_send("telephony/call", call.with_context(lang=user.lang)._telephony_payload())
 
     def _telephony_payload(self):
         self.ensure_one()

@@ -203,23 +203,24 @@ class TelephonyCall(models.Model):
         back (or that the caller was hung up: nobody could take the call)."""
         if not self.transferred_by_id:
             return
+        env = self.with_context(lang=self.transferred_by_id.lang).env  # the notice is in their language
         outcome = {
-            "busy": self.env._("%(target)s is busy.", target=self.transfer_number),
-            "failed": self.env._("%(target)s could not be called.", target=self.transfer_number),
+            "busy": env._("%(target)s is busy.", target=self.transfer_number),
+            "failed": env._("%(target)s could not be called.", target=self.transfer_number),
         }.get(
             self._unanswered_state(cause),
-            self.env._("%(target)s did not answer.", target=self.transfer_number),
+            env._("%(target)s did not answer.", target=self.transfer_number),
         )
         then = (
-            self.env._("Your phone rings to take the call back.")
+            env._("Your phone rings to take the call back.")
             if rung_back
-            else self.env._("Nobody took the call back: it was hung up.")
+            else env._("Nobody took the call back: it was hung up.")
         )
         self.transferred_by_id._bus_send(
             "simple_notification",
             {
                 "type": "warning",
-                "title": self.env._("Transfer failed"),
+                "title": env._("Transfer failed"),
                 "message": f"{outcome} {then}",
                 "sticky": False,
             },
@@ -228,12 +229,13 @@ class TelephonyCall(models.Model):
     def _tell_transfer_refused(self, user):
         """The PBX had already moved on (the call ended or changed meanwhile): say so rather than nothing."""
         if user:
+            env = self.with_context(lang=user.lang).env  # the notice is in their language
             user._bus_send(
                 "simple_notification",
                 {
                     "type": "warning",
-                    "title": self.env._("Transfer failed"),
-                    "message": self.env._("The call is no longer connected the way the transfer needs: try again."),
+                    "title": env._("Transfer failed"),
+                    "message": env._("The call is no longer connected the way the transfer needs: try again."),
                     "sticky": False,
                 },
             )

@@ -110,12 +110,13 @@ class TelephonyCallSupervision(models.Model):
 
     def _tell_refused(self):
         """The call ended (or changed) while the supervisor's phone rang: say so rather than just hang up."""
+        env = self.with_context(lang=self.supervisor_id.lang).env  # the notice is in their language
         self.supervisor_id._bus_send(
             "simple_notification",
             {
                 "type": "warning",
-                "title": self.env._("Supervision ended"),
-                "message": self.env._("The call was no longer connected when you answered."),
+                "title": env._("Supervision ended"),
+                "message": env._("The call was no longer connected when you answered."),
                 "sticky": False,
             },
         )

@@ -116,17 +116,18 @@ class TelephonyConferenceParticipant(models.Model):
         self.ensure_one()
         if not self.invited_by_id:
             return
+        env = self.with_context(lang=self.invited_by_id.lang).env  # the notice is in their language
         self.invited_by_id._bus_send(
             "simple_notification",
             {
                 "type": "danger",
-                "title": self.env._("Could not call %(who)s", who=self.display_name),
-                "message": self.env._(
+                "title": env._("Could not call %(who)s", who=self.display_name),
+                "message": env._(
                     "The PBX could not call %(who)s into %(room)s: it reports “%(cause_txt)s” (cause %(cause)s)."
                     " If this keeps happening, check the PBX's dial templates.",
                     who=self.display_name,
                     room=self.conference_id.display_name,
-                    cause_txt=cause_txt or self.env._("no reason given"),
+                    cause_txt=cause_txt or env._("no reason given"),
                     cause=cause,
                 ),
                 "sticky": False,
