@@ -36,7 +36,7 @@ class TelephonyCall(models.Model):
 
     _name = "telephony.call"
     _inherit = ["mail.thread", "mail.activity.mixin"]
-    _description = "Call"
+    _description = "Phone Call"
     _order = "start_date desc, id desc"
     _check_company_auto = True
 

@@ -23,7 +23,13 @@ class TelephonyCallSupervision(models.Model):
     _check_company_auto = True
 
     call_id = fields.Many2one(
-        "telephony.call", required=True, readonly=True, index=True, ondelete="cascade", check_company=True
+        "telephony.call",
+        string="Phone Call",
+        required=True,
+        readonly=True,
+        index=True,
+        ondelete="cascade",
+        check_company=True,
     )
     company_id = fields.Many2one(related="call_id.company_id", store=True, index=True)
     supervisor_id = fields.Many2one("res.users", required=True, readonly=True, index=True)

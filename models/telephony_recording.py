@@ -52,7 +52,12 @@ class TelephonyRecording(models.Model):
     pbx_id = fields.Many2one("telephony.pbx", string="PBX", required=True, readonly=True, ondelete="restrict")
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
     call_id = fields.Many2one(
-        "telephony.call", readonly=True, index="btree_not_null", ondelete="cascade", check_company=True
+        "telephony.call",
+        string="Phone Call",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="cascade",
+        check_company=True,
     )
     conference_id = fields.Many2one(
         "telephony.conference",
