@@ -37,3 +37,4 @@ from . import test_live_calls_ui
 from . import test_recording
 from . import test_recording_listener
 from . import test_recording_supervision_attack
+from . import test_translations
