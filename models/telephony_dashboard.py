@@ -90,8 +90,8 @@ class TelephonyDashboard(models.AbstractModel):
         if period == "today":
             return today, today
         if period == "week":
-            monday = today - timedelta(days=today.weekday())
-            return monday, monday + timedelta(days=6)
+            first = today - timedelta(days=(today.isoweekday() - self._week_start()) % 7)
+            return first, first + timedelta(days=6)
         if period == "month":
             first = today.replace(day=1)
             return first, first + relativedelta(months=1, days=-1)
@@ -111,6 +111,12 @@ class TelephonyDashboard(models.AbstractModel):
         if (last - first).days >= MAX_CUSTOM_DAYS:
             raise UserError(self.env._("Choose a period of at most a year."))
         return first, last
+
+    def _week_start(self):
+        """The first day of the week (ISO weekday) in the user's language, as Odoo's calendars start it:
+        Sunday in English (US), Monday in French or Russian; Monday when the language is not installed."""
+        lang = self.env.lang or self.env.user.lang
+        return int(self.env["res.lang"]._get_data(code=lang).week_start or 1)
 
     def _utc_bounds(self, first_day, last_day, tz):
         """The UTC datetimes (as strings, for domains sent to the browser) of the local midnights that start

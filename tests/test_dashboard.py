@@ -179,11 +179,21 @@ class TestDashboard(TelephonyCase):
         with freeze_time("2026-03-31 22:10:00"):  # already 1 April in Paris
             month = self._data(self.user_anna, period="month", date_from=False, date_to=False)
             quarter = self._data(self.user_anna, period="quarter", date_from=False, date_to=False)
-            week = self._data(self.user_anna, period="week", date_from=False, date_to=False)
         self.assertEqual((month["period"]["date_from"], month["period"]["date_to"]), ("2026-04-01", "2026-04-30"))
         self.assertEqual(self._calls_behind(self.user_anna, month["domain"]), {"c8"})
         self.assertEqual((quarter["period"]["date_from"], quarter["period"]["date_to"]), ("2026-04-01", "2026-06-30"))
-        self.assertEqual((week["period"]["date_from"], week["period"]["date_to"]), ("2026-03-30", "2026-04-05"))
+
+    def test_this_week_starts_on_the_first_day_of_the_week_of_the_users_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        weeks = {}
+        dashboard = self.env["telephony.dashboard"].with_user(self.user_anna)
+        for lang in ("en_US", "fr_FR"):
+            # The web client sends the user's language in the context of every call.
+            with freeze_time("2026-03-31 22:10:00"):  # Wednesday 1 April in Paris
+                week = dashboard.with_context(lang=lang).get_dashboard_data(period="week")["period"]
+            weeks[lang] = (week["date_from"], week["date_to"])
+        # As Odoo's calendars show weeks: from Sunday in English (US), from Monday in French.
+        self.assertEqual(weeks, {"en_US": ("2026-03-29", "2026-04-04"), "fr_FR": ("2026-03-30", "2026-04-05")})
 
     def test_bad_periods_and_access_are_refused(self):
         with self.assertRaisesRegex(UserError, "ends before it starts"):

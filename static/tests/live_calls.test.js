@@ -46,16 +46,19 @@ test("the board lists live calls with their running time, and ticks", async () =
     onRpc("telephony.call", "telephony_live_calls", () => [
         liveCall(1),
         liveCall(2, { state: "ringing", answer_date: false, other_party: "+33 6 12 34 56 78", direction: "outbound" }),
+        liveCall(3, { start_date: "2026-03-01T06:59:00Z", answer_date: "2026-03-01T07:00:00Z" }),
     ]);
     await openBoard();
-    expect(".o-telephony-LiveCall").toHaveCount(2);
-    expect("[data-call-id='1'] .o-telephony-LiveCallDuration").toHaveText("2:05");
-    expect("[data-call-id='2'] .o-telephony-LiveCallDuration").toHaveText("3:05");
+    expect(".o-telephony-LiveCall").toHaveCount(3);
+    // As the journal shows durations (h:mm:ss), so a call reads the same on the board and in the journal.
+    expect("[data-call-id='1'] .o-telephony-LiveCallDuration").toHaveText("0:02:05");
+    expect("[data-call-id='2'] .o-telephony-LiveCallDuration").toHaveText("0:03:05");
+    expect("[data-call-id='3'] .o-telephony-LiveCallDuration").toHaveText("2:02:05");
     expect("[data-call-id='2'] .o-telephony-LiveCallState").toHaveText("Ringing");
     // Nobody can listen to a call still ringing.
     expect("[data-call-id='2'] .o-telephony-Supervise:disabled").toHaveCount(3);
     await advanceTime(1000);
-    expect("[data-call-id='1'] .o-telephony-LiveCallDuration").toHaveText("2:06");
+    expect("[data-call-id='1'] .o-telephony-LiveCallDuration").toHaveText("0:02:06");
 });
 
 test("Listen asks the server, and a refusal is shown, not thrown", async () => {

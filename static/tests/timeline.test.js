@@ -66,7 +66,7 @@ test("the timeline filters by kind and loads the next page", async () => {
     });
     await animationFrame();
     expect(".o-telephony-TimelineItem").toHaveCount(2);
-    expect(".o-telephony-TimelineItem-call").toHaveText(/1:05 with Anna/);
+    expect(".o-telephony-TimelineItem-call").toHaveText(/0:01:05 with Anna/);
     expect(".o-telephony-TimelineItem-call audio").toHaveAttribute("src", "/telephony/recording/11");
     expect(".o-telephony-TimelineItem-note audio").toHaveCount(0);
     await click(".o-telephony-TimelineMore");
@@ -222,4 +222,25 @@ test("a deadline is a day, not a moment: it shows the same date west of UTC", as
     expect(".o-telephony-TimelineItem:eq(1)").toHaveText(/03\/19\/2026 21:00/, {
         message: "a call's moment is shown in the user's time zone",
     });
+});
+
+test("a two-hour call reads 2:00:00, not 120:00", async () => {
+    onRpc("telephony.conference", "telephony_my_live_conferences", () => ({ conferences: [] }));
+    onRpc("telephony.call", "telephony_widget_data", () => ({ enabled: true, live_call: false, recent_calls: [] }));
+    onRpc("telephony.timeline", "get_feed", () => ({
+        partner: { id: 5, name: "Switchboard SA", phone: "", mobile: "", email: "" },
+        number: "",
+        number_international: "",
+        kinds: KINDS,
+        items: [{ ...item(1), talk_seconds: 7200 }],
+        has_more: false,
+    }));
+    await mountWithCleanup(WebClient);
+    await getService("action").doAction({
+        type: "ir.actions.client",
+        tag: "telephony_timeline",
+        params: { partner_id: 5 },
+    });
+    await animationFrame();
+    expect(".o-telephony-TimelineItem-call").toHaveText(/2:00:00 with Anna/);
 });

@@ -1,9 +1,9 @@
 import { defineMailModels } from "@mail/../tests/mail_test_helpers";
 import { describe, expect, test } from "@odoo/hoot";
 import { click, edit, press, queryAllTexts, queryOne, waitFor } from "@odoo/hoot-dom";
-import { advanceTime, animationFrame } from "@odoo/hoot-mock";
+import { advanceTime, animationFrame, mockDate } from "@odoo/hoot-mock";
 import { reactive } from "@odoo/owl";
-import { mockService, mountWithCleanup, onRpc } from "@web/../tests/web_test_helpers";
+import { defineParams, mockService, mountWithCleanup, onRpc } from "@web/../tests/web_test_helpers";
 
 import { VoipSystray } from "@telephony/voip/voip_systray";
 
@@ -259,11 +259,12 @@ test("recent calls show who and when, and a click calls back", async () => {
             end_date: "2026-03-02 10:31:00",
         },
     ];
+    mockDate("2026-03-10 12:00:00");
     const { calls } = mockTelephony({ recentCalls });
     await openPanel();
     expect(queryAllTexts(".o-telephony-RecentName")).toEqual(["Switchboard SA", "+33 6 12 34 56 78"]);
     expect(".o-telephony-RecentCall:first").toHaveText(/\+33 1 84 88 00 00/);
-    expect(".o-telephony-RecentTime:first").toHaveText(/01 Mar/);
+    expect(".o-telephony-RecentTime:first").toHaveText(/Mar 1/);
     await click(".o-telephony-RecentCall:first");
     await animationFrame();
     expect(calls).toEqual([["dial", "+33 1 84 88 00 00"]]);
@@ -279,4 +280,62 @@ test("a call placed from a page (a phone field, an activity) opens the widget on
     state.panelRequests++;
     await waitFor(".o-telephony-CallStatus");
     expect(".o-telephony-CallStatus").toHaveText("Calling Azure…");
+});
+
+/** French as Odoo ships it (res.lang): day first. */
+const FRENCH = { lang: "fr_FR", lang_parameters: { date_format: "%d/%m/%Y", week_start: 1 } };
+
+function recentCall(id, startDate) {
+    return {
+        id,
+        direction: "inbound",
+        state: "answered",
+        contact_name: "",
+        number_display: `+33 1 84 88 00 0${id}`,
+        start_date: startDate,
+        end_date: startDate,
+    };
+}
+
+test("the widget says when calls were in the user's time zone and language", async () => {
+    defineParams(FRENCH);
+    mockDate("2026-03-10 12:00:00", "Europe/Paris"); // UTC; 13:00 in Paris
+    const card = {
+        ...UNKNOWN_CARD,
+        // 23:30 UTC on 28 February: already 1 March in Paris.
+        last_calls: [{ id: 1, direction: "inbound", state: "missed", start_date: "2026-02-28 23:30:00" }],
+        activities: [{ id: 2, summary: "Rappeler", date_deadline: "2026-03-05", state: "overdue" }],
+    };
+    const recentCalls = [
+        recentCall(1, "2026-03-10 08:15:00"), // today: the time is enough
+        recentCall(2, "2025-12-24 17:00:00"), // last year: the year too
+    ];
+    mockTelephony({ call: RINGING, card, cardCount: 1, recentCalls });
+    await openPanel();
+    const lastCall = queryOne(".o-telephony-LastCallTime").textContent;
+    expect(lastCall).toMatch(/^1 mars.*00:30$/);
+    expect(".o-telephony-ActivityDeadline").toHaveText("05/03/2026");
+    const [today, lastYear] = queryAllTexts(".o-telephony-RecentTime");
+    expect(today).toBe("09:15");
+    expect(lastYear).toMatch(/^24 déc\. 2025.*18:00$/);
+});
+
+test("in Russian, the last calls read with Russian month names", async () => {
+    defineParams({ lang: "ru_RU", lang_parameters: { date_format: "%d.%m.%Y", week_start: 1 } });
+    mockDate("2026-03-10 12:00:00", "Europe/Moscow");
+    const card = {
+        ...UNKNOWN_CARD,
+        last_calls: [{ id: 1, direction: "inbound", state: "missed", start_date: "2026-03-01 09:00:00" }],
+    };
+    mockTelephony({ call: RINGING, card, cardCount: 1 });
+    await openPanel();
+    expect(queryOne(".o-telephony-LastCallTime").textContent).toMatch(/^1 мар\..*12:00$/);
+});
+
+test("a call connected for over two hours counts in hours: 2:00:02", async () => {
+    mockDate("2026-03-10 12:00:00");
+    const call = { ...RINGING, state: "answered", answer_date: "2026-03-10 09:59:58" };
+    mockTelephony({ call });
+    await openPanel();
+    expect(".o-telephony-CallStatus").toHaveText(/^Connected 2:00:02/);
 });

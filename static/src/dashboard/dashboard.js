@@ -1,4 +1,7 @@
 import { Component, onWillStart, useState, useSubEnv } from "@odoo/owl";
+import { DateTimeInput } from "@web/core/datetime/datetime_input";
+import { deserializeDate, formatDate, serializeDate } from "@web/core/l10n/dates";
+import { localization } from "@web/core/l10n/localization";
 import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
 import { KeepLast } from "@web/core/utils/concurrency";
@@ -6,11 +9,20 @@ import { useService } from "@web/core/utils/hooks";
 import { useSetupAction } from "@web/search/action_hook";
 import { Layout } from "@web/search/layout";
 import { getDefaultConfig } from "@web/views/view";
+import { formatInteger } from "@web/views/fields/formatters";
 import { standardActionServiceProps } from "@web/webclient/actions/action_service";
+import { formatSecondsInUnits } from "../utils/formatters";
 import { TelephonyBarChart } from "./bar_chart";
 import { switchReportForm } from "./report_panel_switch";
 
-const { Info } = luxon;
+const { DateTime, Info } = luxon;
+/** A day on the chart's axis: short, in the user's language ("Mar 5", "5 mars", "5 мар."). */
+const AXIS_DAY = { month: "short", day: "numeric" };
+/**
+ * The server's days and hours are already local: written as they are, they must not move with a time zone
+ * (midnight of 1 March, read in one zone and written in another, would be 28 February).
+ */
+const AS_WRITTEN = { zone: "utc" };
 const SERIES_COLORS = ["#28a745", "#dc3545", "#017e84", "#adb5bd"];
 
 /**
@@ -18,7 +30,7 @@ const SERIES_COLORS = ["#28a745", "#dc3545", "#017e84", "#adb5bd"];
  * employees and teams. Every figure, bar and cell opens exactly the calls behind it.
  */
 export class TelephonyDashboard extends Component {
-    static components = { Layout, TelephonyBarChart };
+    static components = { DateTimeInput, Layout, TelephonyBarChart };
     static props = { ...standardActionServiceProps };
     static template = "telephony.Dashboard";
 
@@ -70,6 +82,26 @@ export class TelephonyDashboard extends Component {
         return this.load();
     }
 
+    /** A day picked in Odoo's date input, in the user's date format; the server gets it as YYYY-MM-DD. */
+    onDateChange(field, date) {
+        this.state[field] = date ? serializeDate(date) : "";
+        return this.load();
+    }
+
+    /** A YYYY-MM-DD day of the filters or of the server's answer, for the date inputs. */
+    toDate(day) {
+        return day ? deserializeDate(day) : false;
+    }
+
+    /** A YYYY-MM-DD day in the user's date format. */
+    formatDay(day) {
+        return formatDate(deserializeDate(day));
+    }
+
+    get dayLabels() {
+        return this.state.data.days.labels.map((day) => DateTime.fromISO(day, AS_WRITTEN).toLocaleString(AXIS_DAY));
+    }
+
     isSelected(field, id) {
         return this.state[field] === String(id);
     }
@@ -100,16 +132,33 @@ export class TelephonyDashboard extends Component {
         ];
     }
 
+    /** A count with the user's digit grouping; a duration with the units of the user's language. */
     formatValue(kpi) {
-        if (kpi.unit !== "duration") {
-            return String(kpi.value);
-        }
-        const minutes = Math.floor(kpi.value / 60);
-        return minutes ? `${minutes} min ${String(kpi.value % 60).padStart(2, "0")} s` : `${kpi.value} s`;
+        return kpi.unit === "duration" ? formatSecondsInUnits(kpi.value) : formatInteger(kpi.value);
+    }
+
+    /** The heatmap's days, from the first day of the week of the user's language (Sunday in en_US). */
+    get heatRows() {
+        const rows = this.state.data.heatmap.rows;
+        const first = rows.findIndex((row) => row.weekday === localization.weekStart);
+        return first > 0 ? [...rows.slice(first), ...rows.slice(0, first)] : rows;
     }
 
     weekdayName(isoWeekday) {
         return Info.weekdays("short")[isoWeekday - 1];
+    }
+
+    /** An hour of the day as the user's language writes it ("15:00", "3:00 PM"). */
+    formatHour(hour) {
+        return DateTime.fromObject({ hour }, AS_WRITTEN).toLocaleString(DateTime.TIME_SIMPLE);
+    }
+
+    /** A heatmap cell as the user's language writes it ("Monday 3:00 PM", "lundi 15:00"). */
+    formatHeatCell(isoWeekday, hour) {
+        return DateTime.fromObject({ weekday: isoWeekday, hour }, AS_WRITTEN).toLocaleString({
+            weekday: "long",
+            ...DateTime.TIME_SIMPLE,
+        });
     }
 
     heatStyle(count) {
@@ -132,7 +181,7 @@ export class TelephonyDashboard extends Component {
 
     openDay(seriesIndex, dayIndex) {
         const series = this.state.data.days.series[seriesIndex];
-        const day = this.state.data.days.labels[dayIndex];
+        const day = this.formatDay(this.state.data.days.labels[dayIndex]);
         return this.openCalls(series.domains[dayIndex], `${series.label} · ${day}`);
     }
 
@@ -147,7 +196,7 @@ export class TelephonyDashboard extends Component {
             row.weekday,
             hour,
         ]);
-        return this.openCalls(domain, `${this.weekdayName(row.weekday)} ${hour}:00`);
+        return this.openCalls(domain, this.formatHeatCell(row.weekday, hour));
     }
 
     openFollowups() {

@@ -7,6 +7,7 @@ import { useSetupAction } from "@web/search/action_hook";
 import { Layout } from "@web/search/layout";
 import { getDefaultConfig } from "@web/views/view";
 import { standardActionServiceProps } from "@web/webclient/actions/action_service";
+import { elapsedSeconds, formatSeconds } from "../utils/formatters";
 
 const { DateTime } = luxon;
 export const LIVE_CALLS_NOTIFICATION = "telephony/live_calls";
@@ -14,15 +15,6 @@ const TICK_MS = 1000;
 // The bus pushes every change; the board also asks now and then, so a dropped bus connection never leaves a
 // call that ended, or a supervision that started, stale on screen.
 const REFRESH_MS = 5000;
-
-/** "1:05" or "1:02:05": how long a call has been going, from its ISO UTC start to now. */
-export function elapsed(isoStart, now) {
-    const seconds = Math.max(0, Math.floor(now.diff(DateTime.fromISO(isoStart, { zone: "utc" })).as("seconds")));
-    const hours = Math.floor(seconds / 3600);
-    const minutes = Math.floor((seconds % 3600) / 60);
-    const rest = String(seconds % 60).padStart(2, "0");
-    return hours ? `${hours}:${String(minutes).padStart(2, "0")}:${rest}` : `${minutes}:${rest}`;
-}
 
 /**
  * The live calls of the manager's companies, redrawn whenever the PBX reports a change (bus), with
@@ -66,8 +58,9 @@ export class TelephonyLiveCalls extends Component {
         this.state.loaded = true;
     }
 
+    /** How long the call has been going (answered, or ringing), from its ISO UTC start to now. */
     duration(call) {
-        return elapsed(call.answer_date || call.start_date, this.state.now);
+        return formatSeconds(elapsedSeconds(DateTime.fromISO(call.answer_date || call.start_date), this.state.now));
     }
 
     async supervise(call, mode) {

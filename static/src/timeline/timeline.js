@@ -9,6 +9,7 @@ import { getDefaultConfig } from "@web/views/view";
 import { useSetupAction } from "@web/search/action_hook";
 import { standardActionServiceProps } from "@web/webclient/actions/action_service";
 import { TelephonyRecordingPlayer } from "../recording/recording_player";
+import { formatSeconds } from "../utils/formatters";
 
 const PAGE_SIZE = 30;
 const ICONS = {
@@ -126,10 +127,6 @@ export class TelephonyTimeline extends Component {
         return formatDateTime(deserializeDateTime(item.date));
     }
 
-    formatDuration(seconds) {
-        return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
-    }
-
     formatAmount(item) {
         return formatMonetary(item.amount, { currencyId: item.currency_id });
     }
@@ -140,7 +137,7 @@ export class TelephonyTimeline extends Component {
         }
         if (item.talk_seconds) {
             return _t("%(duration)s with %(user)s", {
-                duration: this.formatDuration(item.talk_seconds),
+                duration: formatSeconds(item.talk_seconds),
                 user: item.user_name || _t("nobody"),
             });
         }

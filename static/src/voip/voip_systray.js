@@ -3,13 +3,15 @@ import { Dropdown } from "@web/core/dropdown/dropdown";
 import { useDropdownState } from "@web/core/dropdown/dropdown_hooks";
 import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
-import { deserializeDateTime, formatDateTime } from "@web/core/l10n/dates";
+import { deserializeDate, deserializeDateTime, formatDate } from "@web/core/l10n/dates";
 import { useService } from "@web/core/utils/hooks";
 import { user } from "@web/core/user";
 import { TelephonyNumberInput } from "../number_input/number_input";
 import { TelephonyRecordingPlayer } from "../recording/recording_player";
+import { elapsedSeconds, formatCallMoment, formatSeconds } from "../utils/formatters";
 import { CallControls, handedOverStatus } from "./call_controls";
 
+const { DateTime } = luxon;
 const KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"];
 
 export class VoipSystray extends Component {
@@ -27,6 +29,7 @@ export class VoipSystray extends Component {
         this.ui = useState({ number: "", now: Date.now() });
         this.dropdown = useDropdownState();
         this.keys = KEYS;
+        this.formatCallMoment = formatCallMoment;
         const timer = setInterval(() => this.tick(), 1000);
         onWillUnmount(() => clearInterval(timer));
         // A call answered in the browser's popup shows in the panel, with its controls.
@@ -156,7 +159,7 @@ export class VoipSystray extends Component {
             return labels[this.call.state] || _t("Ended");
         }
         if (this.call.state === "answered") {
-            return _t("Connected %(duration)s", { duration: this.formatDuration(this.call.answer_date) });
+            return _t("Connected %(duration)s", { duration: this.formatRunningTime(this.call.answer_date) });
         }
         const other = this.call.contact_name || this.call.number_display;
         if (this.call.direction === "inbound") {
@@ -165,13 +168,12 @@ export class VoipSystray extends Component {
         return _t("Calling %(number)s…", { number: other || this.call.called_number });
     }
 
-    formatDuration(since) {
+    /** How long the call has been connected, ticking with ``ui.now``. */
+    formatRunningTime(since) {
         if (!since) {
             return "";
         }
-        const seconds = Math.max(0, Math.floor((this.ui.now - deserializeDateTime(since).toMillis()) / 1000));
-        const minutes = Math.floor(seconds / 60);
-        return `${minutes}:${String(seconds % 60).padStart(2, "0")}`;
+        return formatSeconds(elapsedSeconds(deserializeDateTime(since), DateTime.fromMillis(this.ui.now)));
     }
 
     async onBeforeOpen() {
@@ -233,8 +235,9 @@ export class VoipSystray extends Component {
         return values.filter(Boolean).join(" · ");
     }
 
-    formatDate(value) {
-        return formatDateTime(deserializeDateTime(value), { format: "dd MMM HH:mm" });
+    /** An activity's deadline is a day, in the user's date format (as the chatter's activities show it). */
+    formatDeadline(value) {
+        return formatDate(deserializeDate(value));
     }
 
     async redial(call) {

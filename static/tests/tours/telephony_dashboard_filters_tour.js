@@ -1,4 +1,7 @@
+import { formatDate } from "@web/core/l10n/dates";
 import { registry } from "@web/core/registry";
+
+const { DateTime } = luxon;
 
 const PERIOD = ".o-telephony-Dashboard .o-telephony-DashboardPeriod";
 const TOTAL = ".o-telephony-Dashboard .o-telephony-Kpi-total .o-telephony-KpiValue";
@@ -10,22 +13,14 @@ const openDashboard = [
     { trigger: `${PERIOD}[data-period='month']` },
 ];
 
-/** The day `daysAgo` days before today (UTC, the test users' time zone), as the date inputs write it. */
-function isoDay(daysAgo) {
-    const day = new Date();
-    day.setUTCDate(day.getUTCDate() - daysAgo);
-    return day.toISOString().slice(0, 10);
+/** The day `daysAgo` days before today (UTC, the test users' time zone), in the user's date format. */
+function formattedDay(daysAgo) {
+    return formatDate(DateTime.utc().minus({ days: daysAgo }));
 }
 
-/** A date input only takes its value as a whole: set it as the browser's date picker would. */
+/** Types a day into one of Odoo's date inputs, as a user does, and confirms it. */
 function setDate(selector, value) {
-    return {
-        trigger: selector,
-        run() {
-            this.anchor.value = value;
-            this.anchor.dispatchEvent(new Event("change", { bubbles: true }));
-        },
-    };
+    return { trigger: `${selector} input`, run: `edit ${value} && press Enter` };
 }
 
 /**
@@ -38,7 +33,7 @@ function changeEveryPeriod() {
         { trigger: `${PERIOD}[data-period='${period}']` },
         { trigger: `.o-telephony-DashboardFilters button.btn-primary[data-period='${period}']` },
     ]);
-    const [first, last] = [isoDay(40), isoDay(0)];
+    const [first, last] = [formattedDay(40), formattedDay(0)];
     return [
         ...periodSteps,
         { trigger: ".o-telephony-DashboardFilters button[data-period='custom']", run: "click" },
