@@ -70,10 +70,11 @@ class TelephonyCall(models.Model):
         self.ensure_one()
         number = format_international(self.contact_number_e164) or self.caller_number
         time_zone = user.tz or "UTC"
+        env = self.with_context(lang=user.lang).env  # the cron writes in nobody's language: the assignee reads it
         self._callback_record().activity_schedule(
             activity_type_id=activity_type.id,
-            summary=self.env._("Call back %(number)s", number=number),
-            note=self.env._(
+            summary=env._("Call back %(number)s", number=number),
+            note=env._(
                 "Missed call from %(number)s on %(date)s (%(time_zone)s).",
                 number=number,
                 date=format_datetime(self.env, self.start_date, tz=time_zone, lang_code=user.lang),

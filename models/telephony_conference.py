@@ -15,7 +15,6 @@ ACCESS_CODE_PATTERN = re.compile(r"[0-9]{3,10}")  # [0-9], not \d (any Unicode d
 # What a conference is and where it lives: only managers change them once it exists, else a user could turn
 # their meeting into a room everyone reaches, or take over a room through its company or PBX.
 MANAGER_ONLY_FIELDS = ("kind", "extension", "creator_id", "company_id", "pbx_id", "recording_policy")
-CONFERENCE_CALLER_NAME = "Conference"
 
 
 class TelephonyConference(models.Model):
@@ -402,9 +401,13 @@ class TelephonyConference(models.Model):
         self.ensure_one()
         return self.extension or self.company_id.telephony_conference_caller_number or ""
 
-    def _caller_id(self):
+    def _caller_id(self, participant):
+        """What ``participant``'s phone shows: "Conference", in their language (the browser phone shows it as is),
+        the company's for a number nobody's, and the room's number."""
+        lang = participant.user_id.lang or participant.partner_id.lang or self.company_id.partner_id.lang
+        name = self.with_context(lang=lang or self.env.lang).env._("Conference")
         number = self._caller_number()
-        return f'"{CONFERENCE_CALLER_NAME}" <{number}>' if number else f'"{CONFERENCE_CALLER_NAME}"'
+        return f'"{name}" <{number}>' if number else f'"{name}"'
 
     def _invite(self, targets, is_administrator=False):
         """Create a participant per target, each with its journal row, and have the PBX call them all at once."""
@@ -441,7 +444,7 @@ class TelephonyConference(models.Model):
                     "channel_id": participant.channel_id,
                     "app_args": ["invite", str(self.id), str(participant.id)]
                     + (["admin"] if participant.is_administrator else []),
-                    "caller_id": self._caller_id(),
+                    "caller_id": self._caller_id(participant),
                     "timeout": RING_SECONDS,
                 }
             )

@@ -4,14 +4,17 @@ the whole addon in their language (errors from the PBX included)."""
 import io
 import json
 import re
+from datetime import timedelta
 from pathlib import Path
 
 from babel.messages import pofile
 
+from odoo import fields
 from odoo.exceptions import ValidationError
 from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 from odoo.tools.misc import file_path
 
+from ..pbx.simulator import Simulator
 from ..tools.translations import export_template
 from .common import SimulatedPbxListenerMixin, TelephonyCase
 
@@ -121,6 +124,37 @@ class TestRussianUser(TelephonyCase):
         self.assertEqual(notice["title"], _translation("ru", "Transfer failed"))
         update = next(message["payload"] for message in messages if message["type"] == "telephony/call")
         self.assertEqual(update["state_label"], _translation("ru", "Answered"))
+
+    def test_a_call_back_activity_is_written_in_its_assignees_language(self):
+        """The cron writes in no user's language: the activity is read by the user it is for."""
+        self.company.telephony_followup_hours = 1
+        start = fields.Datetime.now() - timedelta(hours=2)
+        call = self._new_call(
+            "ru-callback",
+            self.user_anna,
+            caller_number="+33655500009",
+            state="missed",
+            start_date=start,
+            end_date=start,
+        )
+        self.env["telephony.call"].with_context(lang="en_US")._cron_schedule_callbacks()
+        activity = self.env["mail.activity"].search([("res_model", "=", call._name), ("res_id", "=", call.id)])
+        self.assertEqual(activity.user_id, self.user_anna)
+        self.assertEqual(activity.summary, _translation("ru", "Call back %(number)s") % {"number": "+33 6 55 50 00 09"})
+        missed_call_from = _translation("ru", "Missed call from %(number)s on %(date)s (%(time_zone)s).")
+        self.assertIn(missed_call_from.split("%(number)s")[0], str(activity.note))
+
+    def test_a_room_calls_each_person_by_a_name_in_their_language(self):
+        """The browser phone's incoming call shows the caller name the PBX sends: "Conference" in the invitee's
+        language (a number nobody's: the company's), whoever invites them."""
+        simulator = Simulator(port=0).start()
+        self.addCleanup(simulator.stop)
+        self.pbx.write({"ari_url": simulator.url, "ari_password": "telephony", "timeout": 2})
+        self.user_boris.lang = "en_US"
+        self.room.with_user(self.manager).with_context(lang="en_US").action_invite(user_id=self.user_anna.id)
+        self.room.with_user(self.manager).with_context(lang="ru_RU").action_invite(user_id=self.user_boris.id)
+        names = {p.user_id: simulator.channels[p.channel_id].caller["name"] for p in self.room.participant_ids}
+        self.assertEqual(names, {self.user_anna: _translation("ru", "Conference"), self.user_boris: "Conference"})
 
     def test_an_unreachable_pbx_is_explained_in_russian(self):
         """The PBX's own error comes from pbx/ (no Odoo there): its English template is translated where shown."""
