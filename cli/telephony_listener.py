@@ -223,8 +223,10 @@ class PbxListener(threading.Thread):
         pointed at the same name) and none to us: say so on the PBX, where managers look, rather than take it
         back and fight over it."""
         _logger.error("PBX %s: another program took the ARI application %r", pbx.id, client.app)
+        # Stored for any manager to read later: in the company's language, not the listener's.
+        env = pbx.with_context(lang=pbx.company_id.partner_id.lang or pbx.env.lang).env
         pbx._record_connection_error(
-            pbx.env._(
+            env._(
                 "The ARI application %(app)s was taken by another program (a second Odoo database, another "
                 "listener or tool): Asterisk sends it the calls and Odoo gets none. Give each database its own "
                 "application name, then restart the telephony listener.",

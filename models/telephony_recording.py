@@ -186,7 +186,8 @@ class TelephonyRecording(models.Model):
         self._check_stale_recordings(now)
         due = self.search([("state", "in", ("to_fetch", "fetch_failed")), ("next_fetch_date", "<=", now)])
         for recording in due:
-            recording._fetch()
+            # What a failed fetch stores is read later by any manager: in the company's language, not the cron's.
+            recording.with_context(lang=recording.company_id.partner_id.lang or self.env.lang)._fetch()
         self.search([("state", "in", ("stored", "deleted")), ("pbx_deleted", "=", False)])._delete_from_pbx()
         retry = self.search([("state", "=", "fetch_failed")], order="next_fetch_date", limit=1)
         if retry:

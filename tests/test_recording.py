@@ -195,6 +195,15 @@ class TestRecordingFetch(RecordingCase):
         self.env.invalidate_all()
         self.assertEqual(self.pbx.with_user(self.manager).recording_failed_count, 0)
 
+    def test_a_failed_fetch_is_explained_in_the_company_language(self):
+        """The cron writes in no one's language: what it stores for managers to read is in their company's."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.company.partner_id.lang = "fr_FR"
+        recording = self._finished_recording()
+        self.pbx.ari_url = "http://127.0.0.1:9"
+        self._fetch()
+        self.assertTrue(recording.last_error.startswith("L'IPBX à l'adresse http://127.0.0.1:9"), recording.last_error)
+
     def test_a_file_the_pbx_no_longer_has_is_a_failed_fetch(self):
         recording = self._finished_recording()
         self.simulator.stored_recordings.clear()
