@@ -70,18 +70,19 @@ class TelephonyDashboard(models.AbstractModel):
         when the rules on calls are not exactly the addon's (the roll-up then cannot answer)."""
         if self.env.su:
             return None
-        shipped = {self.env.ref(xml_id, raise_if_not_found=False): domain for xml_id, domain in CALL_RULES.items()}
+        # Ids from the cached xml ids: env.ref would check each rule's existence with a query, on every load.
+        rule_ids = {xml_id: self.env["ir.model.data"]._xmlid_to_res_id(xml_id) for xml_id in CALL_RULES}
         rules = self.env["ir.rule"]._get_rules("telephony.call").sudo()
-        known = {rule for rule in rules if shipped.get(rule) == rule.domain_force}
+        shipped = {rule_ids[xml_id]: domain for xml_id, domain in CALL_RULES.items()}
+        known = {rule.id for rule in rules if shipped.get(rule.id) == rule.domain_force}
         global_rules = rules.filtered("global")
-        company_rule = self.env.ref(COMPANY_RULE)
-        if global_rules != company_rule or company_rule not in known:
+        if global_rules.ids != [rule_ids[COMPANY_RULE]] or rule_ids[COMPANY_RULE] not in known:
             return None
         # Group rules add up: the manager's rule lets every call through, whatever the other groups' rules say.
         group_rules = rules - global_rules
-        if self.env.ref(MANAGER_RULE) in known:
+        if rule_ids[MANAGER_RULE] in known:
             return EVERY_CALL
-        if len(group_rules) == 1 and group_rules in known and group_rules == self.env.ref(USER_RULE):
+        if group_rules.ids == [rule_ids[USER_RULE]] and rule_ids[USER_RULE] in known:
             return self.env.uid
         return None
 
