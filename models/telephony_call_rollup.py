@@ -26,9 +26,10 @@ deletes only rows of its snapshot, so the rows writers append meanwhile stay for
   ``c``: the 15-minute bucket with the company and direction only (the per-day series and the heatmap of a
   manager who filters nobody: no user dimension to multiply the rows); ``h``: the same per UTC hour, and
   ``u``: per UTC hour with the user too (a user's own series and heatmap), a quarter of the rows, read when
-  every offset of the viewer's zone over the period is whole hours (see **Time zones**); ``i`` and ``v``: ``h``
-  and ``u`` with hours that start at half past (UTC 18:30 to 19:30), for zones whose offsets are whole hours and
-  a half (Kolkata +5:30, Tehran +3:30, Adelaide +9:30 and +10:30, Newfoundland -3:30 and -2:30): a Kolkata
+  every offset of the viewer's zone over the period is whole hours (see **Time zones**); ``i`` and ``v``, ``j``
+  and ``w``: ``h`` and ``u`` with hours that start at half past and at a quarter past (UTC 18:30 to 19:30, 18:15
+  to 19:15), for zones whose offsets are whole hours and a half (Kolkata +5:30, Tehran +3:30, Adelaide +9:30 and
+  +10:30, Newfoundland -3:30 and -2:30) or three quarters (Kathmandu +5:45, Eucla +8:45): a busy Kolkata
   user's year is 8,700 hours instead of 28,800 quarter hours.
 - ``viewer`` 0 counts every call (managers, and plain users through ``user_id``); a ``q`` row with
   ``viewer = u`` counts the calls ``u`` sees without being their user: answered by, transferred to or by
@@ -40,8 +41,9 @@ falls inside one local quarter hour of any zone: its local day, weekday and hour
 placed at read time in the viewer's zone (DST included). A period starts and ends at local midnights, which are
 quarter hours in UTC: the buckets cover it exactly. An hour bucket falls in one local hour only where the offset
 is whole hours and changes on a UTC hour (Paris, New York: yes; Kolkata, Kathmandu: no), a half-past hour
-bucket where the offset is whole hours and a half and changes at half past (Kolkata: yes; Kathmandu: no), so
-the hourly grains serve only periods where that holds throughout.
+bucket where the offset is whole hours and a half and changes at half past (Kolkata, Adelaide: yes), a
+quarter-past hour bucket where it is whole hours and three quarters (Kathmandu: yes; Chatham, +12:45 changing on
+a UTC hour: no), so each hourly grain serves only periods where that holds throughout.
 
 **Measures.** Counts and sums only (averages are sums over counts) plus the longest ring, a maximum that rows
 cannot subtract: ``ring_max`` is the longest ring a row added, ``ring_gone`` the longest it removed when it added
@@ -74,23 +76,27 @@ SUMS = (
     "unknown_n",
 )
 
-# Every grain (see **Keys**), then the grains by what their bucket spans, and those without a user or without
-# employees and rooms.
-GRAINS = ("q", "d", "c", "h", "u", "i", "v")
-DAY_GRAINS = "'d'"
-HOUR_GRAINS = "'h', 'u'"
-HALF_PAST_HOUR_GRAINS = "'i', 'v'"
-COMPANY_GRAINS = "'c', 'h', 'i'"
-TIME_GRAINS = "'c', 'h', 'i', 'u', 'v'"
+# The hourly grains by the minutes past each UTC hour at which their buckets start: (a company's, a user's).
+HOUR_GRAINS = {0: ("h", "u"), 30: ("i", "v"), 15: ("j", "w")}
+HOURLY = tuple(grain for grains in HOUR_GRAINS.values() for grain in grains)
+GRAINS = ("q", "d", "c", *HOURLY)
+# As SQL lists: the hourly grains, those without a user, and those without employees and rooms.
+HOURLY_GRAINS = ", ".join(f"'{grain}'" for grain in HOURLY)
+COMPANY_GRAINS = ", ".join(f"'{grain}'" for grain in ("c", *(company for company, _user in HOUR_GRAINS.values())))
+TIME_GRAINS = f"'c', {HOURLY_GRAINS}"
+# Each hourly grain's bucket: the UTC hour, from its minute, that the call starts in.
+HOURLY_BUCKETS = "\n                ".join(
+    f"WHEN grains.grain IN ('{company}', '{user}') "
+    f"THEN date_bin('1 hour', delta.start_date, TIMESTAMP '2000-01-01 00:{minutes:02d}')"
+    for minutes, (company, user) in HOUR_GRAINS.items()
+)
 
 # One row per (call, grain, viewer) with the call's signed contribution; {delta} yields (sign, CALL_COLUMNS).
 CONTRIBUTIONS = f"""
     WITH delta AS ({{delta}})
     SELECT grains.grain, grains.viewer, delta.company_id,
-           CASE WHEN grains.grain IN ({DAY_GRAINS}) THEN date_trunc('day', delta.start_date)
-                WHEN grains.grain IN ({HOUR_GRAINS}) THEN date_trunc('hour', delta.start_date)
-                WHEN grains.grain IN ({HALF_PAST_HOUR_GRAINS})
-                    THEN date_bin('1 hour', delta.start_date, TIMESTAMP '2000-01-01 00:30')
+           CASE WHEN grains.grain = 'd' THEN date_trunc('day', delta.start_date)
+                {HOURLY_BUCKETS}
                 ELSE date_bin('15 minutes', delta.start_date, TIMESTAMP '2000-01-01') END AS bucket,
            CASE WHEN grains.grain IN ({COMPANY_GRAINS}) THEN 0 ELSE COALESCE(delta.user_id, 0) END AS user_id,
            CASE WHEN grains.grain IN ({TIME_GRAINS}) THEN 0 ELSE COALESCE(delta.employee_id, 0) END AS employee_id,
@@ -141,9 +147,8 @@ JOURNAL_RING_MAX = f"""(
     SELECT COALESCE(MAX(call.ring_seconds), 0) FROM telephony_call call
      WHERE call.company_id = r.company_id AND call.direction = r.direction
        AND call.start_date >= r.bucket
-       AND call.start_date < r.bucket + CASE WHEN r.grain IN ({DAY_GRAINS}) THEN interval '1 day'
-                                             WHEN r.grain IN ({HOUR_GRAINS}, {HALF_PAST_HOUR_GRAINS})
-                                                 THEN interval '1 hour'
+       AND call.start_date < r.bucket + CASE WHEN r.grain = 'd' THEN interval '1 day'
+                                             WHEN r.grain IN ({HOURLY_GRAINS}) THEN interval '1 hour'
                                              ELSE interval '15 minutes' END
        AND (r.grain IN ({COMPANY_GRAINS}) OR COALESCE(call.user_id, 0) = r.user_id)
        AND (r.grain IN ({TIME_GRAINS}) OR (COALESCE(call.employee_id, 0) = r.employee_id
@@ -231,24 +236,27 @@ class TelephonyCall(models.Model):
                     WHERE grain = 'c' AND viewer = 0"""
             )
         )
-        for name, grain in (("company_hours", "h"), ("company_half_past_hours", "i")):
+        for minutes, (grain, _user_grain) in HOUR_GRAINS.items():
             cr.execute(
                 SQL(
-                    f"""CREATE INDEX IF NOT EXISTS {ROLLUP_TABLE}_{name}_idx
+                    f"""CREATE INDEX IF NOT EXISTS {ROLLUP_TABLE}_company_hours{_minutes_suffix(minutes)}_idx
                         ON {ROLLUP_TABLE} (company_id, bucket) INCLUDE (direction, n, answered_n)
                         WHERE grain = '{grain}' AND viewer = 0"""
                 )
             )
         # A user's own calls (plain users, managers filtering employees) over a period: their days (the
-        # period's totals), and their series and heatmap read from the index alone, in hours, half-past hours
-        # or, in zones the hours do not serve, quarter hours.
+        # period's totals), and their series and heatmap read from the index alone, in hours or, in zones no
+        # hours serve, quarter hours.
         cr.execute(
             SQL(
                 f"""CREATE INDEX IF NOT EXISTS {ROLLUP_TABLE}_user_days_idx
                     ON {ROLLUP_TABLE} (user_id, bucket) WHERE grain = 'd' AND viewer = 0"""
             )
         )
-        for name, grain in (("user", "q"), ("user_hours", "u"), ("user_half_past_hours", "v")):
+        user_grains = {"user": "q"} | {
+            f"user_hours{_minutes_suffix(minutes)}": grain for minutes, (_company_grain, grain) in HOUR_GRAINS.items()
+        }
+        for name, grain in user_grains.items():
             cr.execute(
                 SQL(
                     f"""CREATE INDEX IF NOT EXISTS {ROLLUP_TABLE}_{name}_idx
@@ -318,3 +326,8 @@ class TelephonyCall(models.Model):
         for it nor clash with it: it deletes only rows of its snapshot and writers only insert."""
         self.flush_model()
         self.env.cr.execute(SQL(COMPACT))
+
+
+def _minutes_suffix(minutes):
+    """How an index of hours that start ``minutes`` past each UTC hour is named (none for whole hours)."""
+    return f"_{minutes}" if minutes else ""

@@ -12,10 +12,10 @@ know what such a rule lets through.
 **Periods.** A period runs from a local midnight to another, both quarter hours in UTC. The KPIs, employees and
 rooms read the UTC days fully inside it (grain ``d``) and the 15-minute buckets of its two ends (grain ``q``).
 The days and the heatmap read the coarsest buckets that fall in the viewer's local hours all through the period:
-hours (``h`` for a manager who filters nobody, ``u`` otherwise), half-past hours (``i``, ``v``) or quarter hours
-(``c``, ``q``). Each bucket is placed in local time by the UTC offsets of the period, pytz's (those its bounds
-and days are computed with, DST included), in integer arithmetic, then summed per local hour, day and heatmap
-cell.
+hours from the minute past each UTC hour at which the local hours start (``h``, ``i`` or ``j`` for a manager who
+filters nobody, ``u``, ``v`` or ``w`` otherwise), or quarter hours (``c``, ``q``). Each bucket is placed in
+local time by the UTC offsets of the period, pytz's (those its bounds and days are computed with, DST included),
+in integer arithmetic, then summed per local hour, day and heatmap cell.
 """
 
 from datetime import datetime, time, timedelta
@@ -26,7 +26,7 @@ import pytz
 from odoo import fields, models
 from odoo.tools import SQL
 
-from .telephony_call_rollup import ROLLUP_TABLE
+from .telephony_call_rollup import HOUR_GRAINS, ROLLUP_TABLE
 
 # The call rules the roll-up reproduces, with the domains the addon ships (security/telephony_security.xml).
 CALL_RULES = {
@@ -57,13 +57,13 @@ class TelephonyDashboard(models.AbstractModel):
         if totals["ring_gone"] and totals["ring_gone"] >= (totals["ring_max"] or 0):
             totals["ring_max"] = self._longest_ring(domain)
         offsets = _offsets(tz, start, end)
-        hours_start = _local_hours_start(offsets)
+        company_grain, user_grain = HOUR_GRAINS.get(_local_hours_start(offsets), ("c", "q"))
         if department_ids:
             grain = "q"
         elif viewer or user_ids:
-            grain = {0: "u", 30: "v"}.get(hours_start, "q")
+            grain = user_grain
         else:
-            grain = {0: "h", 30: "i"}.get(hours_start, "c")
+            grain = company_grain
         parts = [SQL("grain = %s AND %s", grain, owned)]
         if seen:
             parts.append(SQL("grain = 'q' AND %s", seen))
@@ -233,12 +233,14 @@ def _offsets(tz, start, end):
 
 def _local_hours_start(offsets):
     """The minutes past each UTC hour at which every local hour starts over the period of ``offsets``: 0 where
-    every offset is whole hours and changes on a UTC hour (Paris, New York), 30 where every offset is whole hours
-    and a half and changes at half past (Kolkata, Adelaide); None otherwise (Kathmandu +5:45, Lord Howe's +10:30
-    and +11 in one period): hour buckets then would straddle two local hours."""
-    starts = {offset % timedelta(hours=1) for _instant, offset in offsets}
+    every offset is whole hours and changes on a UTC hour (Paris, New York), 30 where they are whole hours and a
+    half and change at half past (Kolkata, Adelaide), 15 for three quarters (Kathmandu's +5:45: its midnight is
+    18:15 UTC); None where the local hours start at different minutes (Lord Howe's +10:30 and +11 in one period)
+    or an offset changes at another minute (Chatham's +12:45 and +13:45 on the UTC hour): an hour bucket would
+    straddle two local hours."""
+    starts = {-offset % timedelta(hours=1) for _instant, offset in offsets}
     changes = {timedelta(minutes=instant.minute, seconds=instant.second) for instant, _offset in offsets[1:]}
-    if len(starts) != 1 or not starts <= {timedelta(), timedelta(minutes=30)} or not changes <= starts:
+    if len(starts) != 1 or not changes <= starts:
         return None
     (start,) = starts
     return start.seconds // 60

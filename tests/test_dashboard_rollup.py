@@ -15,8 +15,8 @@ from ..models.telephony_dashboard_rollup import _local_hours_start, _offsets
 from .common import TelephonyCase
 
 # Paris and New York read hour buckets; Kolkata, Adelaide (+10:30 in summer, +9:30 in winter) and St. John's
-# (-2:30, -3:30) half-past hours; the others quarter hours; Lord Howe (+11 in summer, +10:30 in winter) hours in
-# its summer months, half-past hours in its winter months, quarter hours for a year.
+# (-2:30, -3:30) half-past hours; Kathmandu and Eucla quarter-past hours; Lord Howe (+11 in summer, +10:30 in
+# winter) hours in its summer months, half-past hours in its winter months, quarter hours for a year.
 ZONES = (
     "Europe/Paris",
     "America/New_York",
@@ -31,7 +31,7 @@ ZONES = (
 DST_CHANGES = ("2026-03-29 01:00", "2026-10-25 01:00", "2026-03-08 07:00", "2026-11-01 06:00")
 FIRST_DAY = datetime(2025, 10, 1)
 YEAR = {"period": "custom", "date_from": "2025-11-02", "date_to": "2026-11-01"}
-GRAINS = ("c", "d", "h", "i", "q", "u", "v")
+GRAINS = ("c", "d", "h", "i", "j", "q", "u", "v", "w")
 PERIODS = ({"period": "today"}, {"period": "week"}, {"period": "month"}, {"period": "quarter"}, YEAR)
 
 
@@ -162,8 +162,9 @@ class TestDashboardRollup(RollupCase):
             ("Asia/Kolkata", 30),
             ("Australia/Adelaide", 30),
             ("America/St_Johns", 30),
-            ("Asia/Kathmandu", None),
-            ("Australia/Eucla", None),
+            ("Asia/Kathmandu", 15),
+            ("Australia/Eucla", 15),
+            ("Pacific/Chatham", None),
             ("Australia/Lord_Howe", None),
         ):
             self.assertEqual(_local_hours_start(_offsets(pytz.timezone(zone), *year)), hours_start, zone)
@@ -278,7 +279,7 @@ class TestDashboardRollupChanges(RollupCase):
         self._call("kolkata", self.start, self.user_anna)
         self.env.flush_all()
         # The table as the version before the half-past hours left it: a Kolkata user's hours are not in it.
-        self.env.cr.execute(f"DELETE FROM {ROLLUP_TABLE} WHERE grain IN ('i', 'v')")  # noqa: S608
+        self.env.cr.execute(f"DELETE FROM {ROLLUP_TABLE} WHERE grain IN ('i', 'v', 'j', 'w')")  # noqa: S608
         self.env.cr.execute(f"COMMENT ON TABLE {ROLLUP_TABLE} IS 'grains q d c h u'")
         self.env["telephony.call"].init()
         data = self.assertRollupEqualsScan(self.user_anna, "Asia/Kolkata", **YEAR)
