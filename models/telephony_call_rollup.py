@@ -26,7 +26,11 @@ deletes only rows of its snapshot, so the rows writers append meanwhile stay for
   ``c``: the 15-minute bucket with the company and direction only (the per-day series and the heatmap of a
   manager who filters nobody: no user dimension to multiply the rows); ``h``: the same per UTC hour, and
   ``u``: per UTC hour with the user too (a user's own series and heatmap), a quarter of the rows, read when
-  every offset of the viewer's zone over the period is whole hours (see **Time zones**).
+  every offset of the viewer's zone over the period is whole hours (see **Time zones**); ``i`` and ``v``, ``j``
+  and ``w``: ``h`` and ``u`` with hours that start at half past and at a quarter past (UTC 18:30 to 19:30, 18:15
+  to 19:15), for zones whose offsets are whole hours and a half (Kolkata +5:30, Tehran +3:30, Adelaide +9:30 and
+  +10:30, Newfoundland -3:30 and -2:30) or three quarters (Kathmandu +5:45, Eucla +8:45): a busy Kolkata
+  user's year is 8,700 hours instead of 28,800 quarter hours.
 - ``viewer`` 0 counts every call (managers, and plain users through ``user_id``); a ``q`` row with
   ``viewer = u`` counts the calls ``u`` sees without being their user: answered by, transferred to or by
   ``u`` (the call record rule for users), each call once per such user.
@@ -34,10 +38,12 @@ deletes only rows of its snapshot, so the rows writers append meanwhile stay for
 **Time zones.** Every UTC offset in use is a whole number of quarter hours (Kolkata +5:30, Kathmandu +5:45,
 Eucla +8:45, Chatham +12:45) and every DST change happens on a quarter hour, so each 15-minute UTC bucket
 falls inside one local quarter hour of any zone: its local day, weekday and hour are those of its start,
-converted at read time in the viewer's zone (DST included, by PostgreSQL's ``AT TIME ZONE``). A period starts
-and ends at local midnights, which are quarter hours in UTC: the buckets cover it exactly. An hour bucket falls
-in one local hour only where the offset is whole hours and changes on a UTC hour (Paris, New York: yes;
-Kolkata, Kathmandu: no), so the hourly grains serve only periods where that holds throughout.
+placed at read time in the viewer's zone (DST included). A period starts and ends at local midnights, which are
+quarter hours in UTC: the buckets cover it exactly. An hour bucket falls in one local hour only where the offset
+is whole hours and changes on a UTC hour (Paris, New York: yes; Kolkata, Kathmandu: no), a half-past hour
+bucket where the offset is whole hours and a half and changes at half past (Kolkata, Adelaide: yes), a
+quarter-past hour bucket where it is whole hours and three quarters (Kathmandu: yes; Chatham, +12:45 changing on
+a UTC hour: no), so each hourly grain serves only periods where that holds throughout.
 
 **Measures.** Counts and sums only (averages are sums over counts) plus the longest ring, a maximum that rows
 cannot subtract: ``ring_max`` is the longest ring a row added, ``ring_gone`` the longest it removed when it added
@@ -70,16 +76,31 @@ SUMS = (
     "unknown_n",
 )
 
+# The hourly grains by the minutes past each UTC hour at which their buckets start: (a company's, a user's).
+HOUR_GRAINS = {0: ("h", "u"), 30: ("i", "v"), 15: ("j", "w")}
+HOURLY = tuple(grain for grains in HOUR_GRAINS.values() for grain in grains)
+GRAINS = ("q", "d", "c", *HOURLY)
+# As SQL lists: the hourly grains, those without a user, and those without employees and rooms.
+HOURLY_GRAINS = ", ".join(f"'{grain}'" for grain in HOURLY)
+COMPANY_GRAINS = ", ".join(f"'{grain}'" for grain in ("c", *(company for company, _user in HOUR_GRAINS.values())))
+TIME_GRAINS = f"'c', {HOURLY_GRAINS}"
+# Each hourly grain's bucket: the UTC hour, from its minute, that the call starts in.
+HOURLY_BUCKETS = "\n                ".join(
+    f"WHEN grains.grain IN ('{company}', '{user}') "
+    f"THEN date_bin('1 hour', delta.start_date, TIMESTAMP '2000-01-01 00:{minutes:02d}')"
+    for minutes, (company, user) in HOUR_GRAINS.items()
+)
+
 # One row per (call, grain, viewer) with the call's signed contribution; {delta} yields (sign, CALL_COLUMNS).
-CONTRIBUTIONS = """
-    WITH delta AS ({delta})
+CONTRIBUTIONS = f"""
+    WITH delta AS ({{delta}})
     SELECT grains.grain, grains.viewer, delta.company_id,
            CASE WHEN grains.grain = 'd' THEN date_trunc('day', delta.start_date)
-                WHEN grains.grain IN ('h', 'u') THEN date_trunc('hour', delta.start_date)
+                {HOURLY_BUCKETS}
                 ELSE date_bin('15 minutes', delta.start_date, TIMESTAMP '2000-01-01') END AS bucket,
-           CASE WHEN grains.grain IN ('c', 'h') THEN 0 ELSE COALESCE(delta.user_id, 0) END AS user_id,
-           CASE WHEN grains.grain IN ('c', 'h', 'u') THEN 0 ELSE COALESCE(delta.employee_id, 0) END AS employee_id,
-           CASE WHEN grains.grain IN ('c', 'h', 'u') THEN 0 ELSE COALESCE(delta.conference_id, 0) END AS conference_id,
+           CASE WHEN grains.grain IN ({COMPANY_GRAINS}) THEN 0 ELSE COALESCE(delta.user_id, 0) END AS user_id,
+           CASE WHEN grains.grain IN ({TIME_GRAINS}) THEN 0 ELSE COALESCE(delta.employee_id, 0) END AS employee_id,
+           CASE WHEN grains.grain IN ({TIME_GRAINS}) THEN 0 ELSE COALESCE(delta.conference_id, 0) END AS conference_id,
            delta.direction,
            delta.sign,
            delta.sign AS n,
@@ -98,8 +119,8 @@ CONTRIBUTIONS = """
                          AND delta.contact_number_e164 IS NOT NULL)::int AS unknown_n
       FROM delta
 CROSS JOIN LATERAL (
-           SELECT 'q' AS grain, 0 AS viewer UNION ALL SELECT 'd', 0 UNION ALL SELECT 'c', 0
-           UNION ALL SELECT 'h', 0 UNION ALL SELECT 'u', 0
+           SELECT every_call.grain, 0 AS viewer
+             FROM (VALUES {", ".join(f"('{grain}')" for grain in GRAINS)}) AS every_call (grain)
            UNION
            SELECT 'q', seer FROM unnest(ARRAY[delta.answered_user_id, delta.transfer_user_id, delta.transferred_by_id])
                                  AS seer
@@ -122,16 +143,16 @@ DELTA_ROWS = f"""
 APPEND = f"""INSERT INTO {ROLLUP_TABLE} ({KEYS}, {", ".join(SUMS)}, ring_max, ring_gone) {DELTA_ROWS}"""
 
 # The longest ring of the calls of a roll-up row's key (alias ``r``), read from the journal.
-JOURNAL_RING_MAX = """(
+JOURNAL_RING_MAX = f"""(
     SELECT COALESCE(MAX(call.ring_seconds), 0) FROM telephony_call call
      WHERE call.company_id = r.company_id AND call.direction = r.direction
        AND call.start_date >= r.bucket
        AND call.start_date < r.bucket + CASE WHEN r.grain = 'd' THEN interval '1 day'
-                                             WHEN r.grain IN ('h', 'u') THEN interval '1 hour'
+                                             WHEN r.grain IN ({HOURLY_GRAINS}) THEN interval '1 hour'
                                              ELSE interval '15 minutes' END
-       AND (r.grain IN ('c', 'h') OR COALESCE(call.user_id, 0) = r.user_id)
-       AND (r.grain IN ('c', 'h', 'u') OR (COALESCE(call.employee_id, 0) = r.employee_id
-                                           AND COALESCE(call.conference_id, 0) = r.conference_id))
+       AND (r.grain IN ({COMPANY_GRAINS}) OR COALESCE(call.user_id, 0) = r.user_id)
+       AND (r.grain IN ({TIME_GRAINS}) OR (COALESCE(call.employee_id, 0) = r.employee_id
+                                            AND COALESCE(call.conference_id, 0) = r.conference_id))
        AND (r.viewer = 0 OR (r.viewer IN (call.answered_user_id, call.transfer_user_id, call.transferred_by_id)
                              AND r.viewer IS DISTINCT FROM call.user_id)))"""
 
@@ -175,8 +196,11 @@ class TelephonyCall(models.Model):
 
     def init(self):
         result = super().init()
+        self.env.cr.execute(SQL("SELECT to_regclass(%s) IS NOT NULL", ROLLUP_TABLE))
+        existed = self.env.cr.fetchone()[0]
         self._rollup_create_table()
         self._rollup_create_triggers()
+        self._rollup_check_grains(existed)
         return result
 
     def _rollup_create_table(self):
@@ -212,29 +236,34 @@ class TelephonyCall(models.Model):
                     WHERE grain = 'c' AND viewer = 0"""
             )
         )
+        for minutes, (grain, _user_grain) in HOUR_GRAINS.items():
+            cr.execute(
+                SQL(
+                    f"""CREATE INDEX IF NOT EXISTS {ROLLUP_TABLE}_company_hours{_minutes_suffix(minutes)}_idx
+                        ON {ROLLUP_TABLE} (company_id, bucket) INCLUDE (direction, n, answered_n)
+                        WHERE grain = '{grain}' AND viewer = 0"""
+                )
+            )
+        # A user's own calls (plain users, managers filtering employees) over a period: their days (the
+        # period's totals), and their series and heatmap read from the index alone, in hours or, in zones no
+        # hours serve, quarter hours.
         cr.execute(
             SQL(
-                f"""CREATE INDEX IF NOT EXISTS {ROLLUP_TABLE}_company_hours_idx
-                    ON {ROLLUP_TABLE} (company_id, bucket) INCLUDE (direction, n, answered_n)
-                    WHERE grain = 'h' AND viewer = 0"""
+                f"""CREATE INDEX IF NOT EXISTS {ROLLUP_TABLE}_user_days_idx
+                    ON {ROLLUP_TABLE} (user_id, bucket) WHERE grain = 'd' AND viewer = 0"""
             )
         )
-        cr.execute(
-            SQL(
-                f"""CREATE INDEX IF NOT EXISTS {ROLLUP_TABLE}_user_hours_idx
-                    ON {ROLLUP_TABLE} (user_id, bucket) INCLUDE (company_id, direction, n, answered_n)
-                    WHERE grain = 'u' AND viewer = 0"""
+        user_grains = {"user": "q"} | {
+            f"user_hours{_minutes_suffix(minutes)}": grain for minutes, (_company_grain, grain) in HOUR_GRAINS.items()
+        }
+        for name, grain in user_grains.items():
+            cr.execute(
+                SQL(
+                    f"""CREATE INDEX IF NOT EXISTS {ROLLUP_TABLE}_{name}_idx
+                        ON {ROLLUP_TABLE} (user_id, bucket) INCLUDE (company_id, direction, n, answered_n)
+                        WHERE grain = '{grain}' AND viewer = 0"""
+                )
             )
-        )
-        # A user's own calls (plain users, managers filtering employees) over a period; their series and heatmap
-        # in zones the hour buckets do not serve read the index alone.
-        cr.execute(
-            SQL(
-                f"""CREATE INDEX IF NOT EXISTS {ROLLUP_TABLE}_user_idx
-                    ON {ROLLUP_TABLE} (user_id, bucket) INCLUDE (company_id, direction, n, answered_n)
-                    WHERE grain = 'q' AND viewer = 0"""
-            )
-        )
         cr.execute(
             SQL(
                 f"""CREATE INDEX IF NOT EXISTS {ROLLUP_TABLE}_viewer_idx
@@ -264,6 +293,18 @@ class TelephonyCall(models.Model):
                 )
             )
 
+    def _rollup_check_grains(self, existed):
+        """Rebuild a roll-up kept with other grains (by an earlier version of this file, the table's comment
+        says): the dashboard would read grains its past calls lack, and count them as none. A new table needs
+        nothing: it is empty with an empty journal, or filled by the upgrade's migration."""
+        grains = f"grains {' '.join(GRAINS)}"
+        self.env.cr.execute(SQL("SELECT obj_description(%s::regclass, 'pg_class')", ROLLUP_TABLE))
+        if self.env.cr.fetchone()[0] == grains:
+            return
+        if existed:
+            self._rollup_rebuild()
+        self.env.cr.execute(SQL(f"COMMENT ON TABLE {ROLLUP_TABLE} IS %s", grains))
+
     @api.model
     def _rollup_rebuild(self):
         """Fill the roll-up from the whole journal (upgrade from a version without it, or to check it)."""
@@ -285,3 +326,8 @@ class TelephonyCall(models.Model):
         for it nor clash with it: it deletes only rows of its snapshot and writers only insert."""
         self.flush_model()
         self.env.cr.execute(SQL(COMPACT))
+
+
+def _minutes_suffix(minutes):
+    """How an index of hours that start ``minutes`` past each UTC hour is named (none for whole hours)."""
+    return f"_{minutes}" if minutes else ""

@@ -10,19 +10,23 @@ administrator added or edited), and the superuser who bypasses rules, fall back 
 know what such a rule lets through.
 
 **Periods.** A period runs from a local midnight to another, both quarter hours in UTC. The KPIs, employees and
-rooms read the UTC days fully inside it (grain ``d``) and the 15-minute buckets of its two ends (grain ``q``);
-the days and the heatmap read 15-minute buckets (grain ``c`` for a manager who filters nobody, ``q``
-otherwise), summed per bucket first, then placed in the viewer's local day and hour.
+rooms read the UTC days fully inside it (grain ``d``) and the 15-minute buckets of its two ends (grain ``q``).
+The days and the heatmap read the coarsest buckets that fall in the viewer's local hours all through the period:
+hours from the minute past each UTC hour at which the local hours start (``h``, ``i`` or ``j`` for a manager who
+filters nobody, ``u``, ``v`` or ``w`` otherwise), or quarter hours (``c``, ``q``). Each bucket is placed in
+local time by the UTC offsets of the period, pytz's (those its bounds and days are computed with, DST included),
+in integer arithmetic, then summed per local hour, day and heatmap cell.
 """
 
 from datetime import datetime, time, timedelta
+from itertools import pairwise
 
 import pytz
 
 from odoo import fields, models
 from odoo.tools import SQL
 
-from .telephony_call_rollup import ROLLUP_TABLE
+from .telephony_call_rollup import HOUR_GRAINS, ROLLUP_TABLE
 
 # The call rules the roll-up reproduces, with the domains the addon ships (security/telephony_security.xml).
 CALL_RULES = {
@@ -52,17 +56,18 @@ class TelephonyDashboard(models.AbstractModel):
         totals = sets["total"][0]
         if totals["ring_gone"] and totals["ring_gone"] >= (totals["ring_max"] or 0):
             totals["ring_max"] = self._longest_ring(domain)
+        offsets = _offsets(tz, start, end)
+        company_grain, user_grain = HOUR_GRAINS.get(_local_hours_start(offsets), ("c", "q"))
         if department_ids:
-            quarters, hours = "q", None
+            grain = "q"
         elif viewer or user_ids:
-            quarters, hours = "q", "u"
+            grain = user_grain
         else:
-            quarters, hours = "c", "h"
-        grain = hours if hours and _hours_are_local_hours(tz, start, end) else quarters
+            grain = company_grain
         parts = [SQL("grain = %s AND %s", grain, owned)]
         if seen:
             parts.append(SQL("grain = 'q' AND %s", seen))
-        sets.update(self._rollup_times(parts, start, end, tz))
+        sets.update(self._rollup_times(parts, start, end, offsets, quarters=grain in ("c", "q")))
         return sets
 
     def _rollup_viewer(self):
@@ -70,18 +75,19 @@ class TelephonyDashboard(models.AbstractModel):
         when the rules on calls are not exactly the addon's (the roll-up then cannot answer)."""
         if self.env.su:
             return None
-        shipped = {self.env.ref(xml_id, raise_if_not_found=False): domain for xml_id, domain in CALL_RULES.items()}
+        # Ids from the cached xml ids: env.ref would check each rule's existence with a query, on every load.
+        rule_ids = {xml_id: self.env["ir.model.data"]._xmlid_to_res_id(xml_id) for xml_id in CALL_RULES}
         rules = self.env["ir.rule"]._get_rules("telephony.call").sudo()
-        known = {rule for rule in rules if shipped.get(rule) == rule.domain_force}
+        shipped = {rule_ids[xml_id]: domain for xml_id, domain in CALL_RULES.items()}
+        known = {rule.id for rule in rules if shipped.get(rule.id) == rule.domain_force}
         global_rules = rules.filtered("global")
-        company_rule = self.env.ref(COMPANY_RULE)
-        if global_rules != company_rule or company_rule not in known:
+        if global_rules.ids != [rule_ids[COMPANY_RULE]] or rule_ids[COMPANY_RULE] not in known:
             return None
         # Group rules add up: the manager's rule lets every call through, whatever the other groups' rules say.
         group_rules = rules - global_rules
-        if self.env.ref(MANAGER_RULE) in known:
+        if rule_ids[MANAGER_RULE] in known:
             return EVERY_CALL
-        if len(group_rules) == 1 and group_rules in known and group_rules == self.env.ref(USER_RULE):
+        if group_rules.ids == [rule_ids[USER_RULE]] and rule_ids[USER_RULE] in known:
             return self.env.uid
         return None
 
@@ -158,35 +164,52 @@ class TelephonyDashboard(models.AbstractModel):
         query = self.env["telephony.call"]._search(domain)
         return self.env.execute_query(query.select(SQL('MAX("telephony_call".ring_seconds)')))[0][0]
 
-    def _rollup_times(self, parts, start, end, tz):
+    def _rollup_times(self, parts, start, end, offsets, quarters):
         """The "day" (local day, direction, answered) and "heat" (ISO weekday, local hour) sets of the rows of
-        ``parts`` (conditions read apart, so that each reads its index alone)."""
+        ``parts`` (conditions read apart, so that each reads its index alone), placed in local time by the
+        period's ``offsets`` (see ``_offsets``); ``quarters`` when they are quarter hours (else hours)."""
         # A year of quarter hours (Kolkata's) does not fit the default 4 MB to group: it would sort on disk.
         # Set for the rest of this request's transaction, which only reads.
         self.env.cr.execute("SET LOCAL work_mem = '64MB'")
+        rows = SQL(" UNION ALL ").join(
+            SQL(
+                f"SELECT bucket, direction, n, answered_n FROM {ROLLUP_TABLE} "
+                "WHERE %s AND bucket >= %s AND bucket < %s",
+                part,
+                start,
+                end,
+            )
+            for part in parts
+        )
+        # Each row's local hour in whole hours since 1970 by integer arithmetic, and its counts as integers:
+        # converting each row with AT TIME ZONE, extracting its fields as numerics and summing bigints as numerics
+        # took two thirds of a plain user's year. Quarter hours are summed per local hour first (a fourth of the
+        # rows to place in days and cells); hour buckets are one row per local hour already.
+        local_hour = SQL("(date_part('epoch', bucket)::bigint + %s) / 3600", _offset_seconds(offsets))
+        if quarters:
+            hours = SQL(
+                """SELECT %s AS local_hour, direction, SUM(n::int)::int AS n, SUM(answered_n::int)::int AS answered_n
+                     FROM (%s) AS rollup
+                 GROUP BY 1, 2""",
+                local_hour,
+                rows,
+            )
+        else:
+            hours = SQL(
+                "SELECT %s AS local_hour, direction, n::int AS n, answered_n::int AS answered_n FROM (%s) AS rollup",
+                local_hour,
+                rows,
+            )
         result = self.env.execute_query_dict(
             SQL(
-                # MATERIALIZED: each row's local time is converted once, not once per expression that reads it.
-                """WITH rows AS MATERIALIZED (
-                        SELECT bucket AT TIME ZONE 'UTC' AT TIME ZONE %s AS local, direction, n, answered_n
-                          FROM (%s) AS rollup)
-                    SELECT GROUPING(local::date, direction) = 0 AS by_day, local::date AS day, direction,
-                           EXTRACT(ISODOW FROM local)::int AS weekday, EXTRACT(HOUR FROM local)::int AS hour,
-                           SUM(n)::bigint AS total, SUM(answered_n)::bigint AS answered
-                      FROM rows
-                  GROUP BY GROUPING SETS ((local::date, direction),
-                                          (EXTRACT(ISODOW FROM local)::int, EXTRACT(HOUR FROM local)::int))""",
-                tz.zone,
-                SQL(" UNION ALL ").join(
-                    SQL(
-                        f"SELECT bucket, direction, n, answered_n FROM {ROLLUP_TABLE} WHERE %s AND bucket >= %s "
-                        "AND bucket < %s",
-                        part,
-                        start,
-                        end,
-                    )
-                    for part in parts
-                ),
+                """SELECT GROUPING(local_hour / 24, direction) = 0 AS by_day,
+                          DATE '1970-01-01' + (local_hour / 24)::int AS day, direction,
+                          (mod(local_hour / 24 + 3, 7) + 1)::int AS weekday, mod(local_hour, 24)::int AS hour,
+                          SUM(n)::bigint AS total, SUM(answered_n)::bigint AS answered
+                     FROM (%s) AS hours
+                 GROUP BY GROUPING SETS ((local_hour / 24, direction),
+                                         ((mod(local_hour / 24 + 3, 7) + 1)::int, mod(local_hour, 24)::int))""",
+                hours,
             )
         )
         sets = {"day": [], "heat": []}
@@ -199,12 +222,37 @@ class TelephonyDashboard(models.AbstractModel):
         return sets
 
 
-def _hours_are_local_hours(tz, start, end):
-    """Whether every UTC hour from ``start`` to ``end`` falls in one local hour of ``tz``: every offset in force
-    is whole hours (not Kolkata's +5:30) and changes on a UTC hour."""
-    # pytz's changes of offset (zones with a single offset have none).
+def _offsets(tz, start, end):
+    """The UTC offsets of ``tz`` from ``start`` to ``end`` (naive UTC): [(first instant, offset), ...], the
+    first from ``start``, then one from each change of offset (DST) in the period."""
+    # pytz's changes of offset (zones with a single offset have none): the ones the period's bounds and days
+    # are computed with.
     changes = [change for change in getattr(tz, "_utc_transition_times", ()) if start < change < end]
-    offsets = (pytz.utc.localize(instant).astimezone(tz).utcoffset() for instant in (start, *changes))
-    return all(change.minute == change.second == 0 for change in changes) and all(
-        offset % timedelta(hours=1) == timedelta() for offset in offsets
+    return [(instant, pytz.utc.localize(instant).astimezone(tz).utcoffset()) for instant in (start, *changes)]
+
+
+def _local_hours_start(offsets):
+    """The minutes past each UTC hour at which every local hour starts over the period of ``offsets``: 0 where
+    every offset is whole hours and changes on a UTC hour (Paris, New York), 30 where they are whole hours and a
+    half and change at half past (Kolkata, Adelaide), 15 for three quarters (Kathmandu's +5:45: its midnight is
+    18:15 UTC); None where the local hours start at different minutes (Lord Howe's +10:30 and +11 in one period)
+    or an offset changes at another minute (Chatham's +12:45 and +13:45 on the UTC hour): an hour bucket would
+    straddle two local hours."""
+    starts = {-offset % timedelta(hours=1) for _instant, offset in offsets}
+    changes = {timedelta(minutes=instant.minute, seconds=instant.second) for instant, _offset in offsets[1:]}
+    if len(starts) != 1 or not changes <= starts:
+        return None
+    (start,) = starts
+    return start.seconds // 60
+
+
+def _offset_seconds(offsets):
+    """The UTC offset in seconds of a roll-up row's ``bucket`` in the period of ``offsets``, as SQL."""
+    first, *changes = offsets
+    if not changes:
+        return SQL("%s", int(first[1].total_seconds()))
+    whens = SQL(" ").join(
+        SQL("WHEN bucket < %s THEN %s", change, int(offset.total_seconds()))
+        for (_since, offset), (change, _new_offset) in pairwise(offsets)
     )
+    return SQL("(CASE %s ELSE %s END)", whens, int(changes[-1][1].total_seconds()))

@@ -11,15 +11,18 @@ from odoo import Command, api
 from odoo.tests import TransactionCase, tagged
 
 from ..models.telephony_call_rollup import KEYS, ROLLUP_TABLE
-from ..models.telephony_dashboard_rollup import _hours_are_local_hours
+from ..models.telephony_dashboard_rollup import _local_hours_start, _offsets
 from .common import TelephonyCase
 
-# Paris and New York read hour buckets, the others quarter hours; Lord Howe (+11 in summer, +10:30 in winter)
-# hours in its summer months, quarter hours for a year.
+# Paris and New York read hour buckets; Kolkata, Adelaide (+10:30 in summer, +9:30 in winter) and St. John's
+# (-2:30, -3:30) half-past hours; Kathmandu and Eucla quarter-past hours; Lord Howe (+11 in summer, +10:30 in
+# winter) hours in its summer months, half-past hours in its winter months, quarter hours for a year.
 ZONES = (
     "Europe/Paris",
     "America/New_York",
     "Asia/Kolkata",
+    "Australia/Adelaide",
+    "America/St_Johns",
     "Asia/Kathmandu",
     "Australia/Eucla",
     "Australia/Lord_Howe",
@@ -28,7 +31,7 @@ ZONES = (
 DST_CHANGES = ("2026-03-29 01:00", "2026-10-25 01:00", "2026-03-08 07:00", "2026-11-01 06:00")
 FIRST_DAY = datetime(2025, 10, 1)
 YEAR = {"period": "custom", "date_from": "2025-11-02", "date_to": "2026-11-01"}
-GRAINS = ("c", "d", "h", "q", "u")
+GRAINS = ("c", "d", "h", "i", "j", "q", "u", "v", "w")
 PERIODS = ({"period": "today"}, {"period": "week"}, {"period": "month"}, {"period": "quarter"}, YEAR)
 
 
@@ -152,18 +155,24 @@ class TestDashboardRollup(RollupCase):
 
     def test_hour_buckets_serve_only_zones_whose_hours_they_fall_in(self):
         year = (datetime(2025, 11, 2), datetime(2026, 11, 2))
-        for zone, hours in (
-            ("UTC", True),
-            ("Europe/Paris", True),
-            ("America/New_York", True),
-            ("Asia/Kolkata", False),
-            ("Asia/Kathmandu", False),
-            ("Australia/Eucla", False),
-            ("Australia/Lord_Howe", False),
+        for zone, hours_start in (
+            ("UTC", 0),
+            ("Europe/Paris", 0),
+            ("America/New_York", 0),
+            ("Asia/Kolkata", 30),
+            ("Australia/Adelaide", 30),
+            ("America/St_Johns", 30),
+            ("Asia/Kathmandu", 15),
+            ("Australia/Eucla", 15),
+            ("Pacific/Chatham", None),
+            ("Australia/Lord_Howe", None),
         ):
-            self.assertEqual(_hours_are_local_hours(pytz.timezone(zone), *year), hours, zone)
+            self.assertEqual(_local_hours_start(_offsets(pytz.timezone(zone), *year)), hours_start, zone)
+        lord_howe = pytz.timezone("Australia/Lord_Howe")
         summer = (datetime(2026, 1, 1), datetime(2026, 3, 31))
-        self.assertTrue(_hours_are_local_hours(pytz.timezone("Australia/Lord_Howe"), *summer), "+11 all through")
+        self.assertEqual(_local_hours_start(_offsets(lord_howe, *summer)), 0, "+11 all through")
+        winter = (datetime(2026, 5, 1), datetime(2026, 8, 31))
+        self.assertEqual(_local_hours_start(_offsets(lord_howe, *winter)), 30, "+10:30 all through")
 
     def test_a_user_never_sees_figures_of_calls_they_may_not_read(self):
         start = datetime(2026, 3, 10, 9, 0)
@@ -265,6 +274,16 @@ class TestDashboardRollupChanges(RollupCase):
         self.env["res.partner"].create({"name": "New Client", "phone": "+33 6 99 99 99 77"})
         figures = self._figures()
         self.assertEqual((figures["known"], figures["unknown"]), (1, 0))
+
+    def test_an_update_rebuilds_a_rollup_kept_with_other_grains(self):
+        self._call("kolkata", self.start, self.user_anna)
+        self.env.flush_all()
+        # The table as the version before the half-past hours left it: a Kolkata user's hours are not in it.
+        self.env.cr.execute(f"DELETE FROM {ROLLUP_TABLE} WHERE grain IN ('i', 'v', 'j', 'w')")  # noqa: S608
+        self.env.cr.execute(f"COMMENT ON TABLE {ROLLUP_TABLE} IS 'grains q d c h u'")
+        self.env["telephony.call"].init()
+        data = self.assertRollupEqualsScan(self.user_anna, "Asia/Kolkata", **YEAR)
+        self.assertEqual(data["heatmap"]["max"], 1)
 
     def _edit_and_delete_calls(self):
         for index in range(20):
