@@ -195,8 +195,8 @@ test("the timeline follows the calls it shows: a ringing call turns answered", a
     expect(requests).toHaveLength(2);
 });
 
-test("a deadline is a day, not a moment: it shows the same date west of UTC", async () => {
-    mockTimeZone(-5);
+/** The timeline of contact 5 whose feed is ``items``, opened in a web client with no live call. */
+async function openPartnerTimeline(items) {
     onRpc("telephony.conference", "telephony_my_live_conferences", () => ({ conferences: [] }));
     onRpc("telephony.call", "telephony_widget_data", () => ({ enabled: true, live_call: false, recent_calls: [] }));
     onRpc("telephony.timeline", "get_feed", () => ({
@@ -204,10 +204,7 @@ test("a deadline is a day, not a moment: it shows the same date west of UTC", as
         number: "",
         number_international: "",
         kinds: KINDS,
-        items: [
-            { ...item(1, "note"), key: "deadline", date: "2026-03-20", date_kind: "date" },
-            { ...item(2), date: "2026-03-20 02:00:00", date_kind: "datetime" },
-        ],
+        items,
         has_more: false,
     }));
     await mountWithCleanup(WebClient);
@@ -217,6 +214,14 @@ test("a deadline is a day, not a moment: it shows the same date west of UTC", as
         params: { partner_id: 5 },
     });
     await animationFrame();
+}
+
+test("a deadline is a day, not a moment: it shows the same date west of UTC", async () => {
+    mockTimeZone(-5);
+    await openPartnerTimeline([
+        { ...item(1, "note"), key: "deadline", date: "2026-03-20", date_kind: "date" },
+        { ...item(2), date: "2026-03-20 02:00:00", date_kind: "datetime" },
+    ]);
     expect(".o-telephony-TimelineItem:eq(0)").toHaveText(/03\/20\/2026/);
     expect(".o-telephony-TimelineItem:eq(0)").not.toHaveText(/03\/19\/2026/);
     expect(".o-telephony-TimelineItem:eq(1)").toHaveText(/03\/19\/2026 21:00/, {
@@ -225,22 +230,6 @@ test("a deadline is a day, not a moment: it shows the same date west of UTC", as
 });
 
 test("a two-hour call reads 2:00:00, not 120:00", async () => {
-    onRpc("telephony.conference", "telephony_my_live_conferences", () => ({ conferences: [] }));
-    onRpc("telephony.call", "telephony_widget_data", () => ({ enabled: true, live_call: false, recent_calls: [] }));
-    onRpc("telephony.timeline", "get_feed", () => ({
-        partner: { id: 5, name: "Switchboard SA", phone: "", mobile: "", email: "" },
-        number: "",
-        number_international: "",
-        kinds: KINDS,
-        items: [{ ...item(1), talk_seconds: 7200 }],
-        has_more: false,
-    }));
-    await mountWithCleanup(WebClient);
-    await getService("action").doAction({
-        type: "ir.actions.client",
-        tag: "telephony_timeline",
-        params: { partner_id: 5 },
-    });
-    await animationFrame();
+    await openPartnerTimeline([{ ...item(1), talk_seconds: 7200 }]);
     expect(".o-telephony-TimelineItem-call").toHaveText(/2:00:00 with Anna/);
 });
