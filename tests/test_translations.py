@@ -5,6 +5,7 @@ import io
 import json
 import re
 from collections import defaultdict
+from functools import cache
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,6 +26,7 @@ PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w*\}")
 TAG = re.compile(r"</?[a-zA-Z][\w-]*")
 
 
+@cache  # parsed once per file: each translation looked up would otherwise read and parse the whole file
 def _catalog(name):
     with open(Path(file_path("telephony/i18n")) / name, "rb") as po:
         return {message.id: message for message in pofile.read_po(po) if message.id}
