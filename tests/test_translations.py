@@ -5,8 +5,8 @@ import io
 import json
 import re
 from collections import defaultdict
-from functools import cache
 from datetime import timedelta
+from functools import cache
 from pathlib import Path
 
 from babel.messages import pofile
