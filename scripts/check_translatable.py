@@ -10,8 +10,9 @@ What Odoo's export (``odoo-bin --i18n-export``) cannot see stays English for eve
   without ``.translate`` is never exported, and a static aria-label is exported but never translated.
 
 Prose is recognised by its shape (a capitalised word followed by more words, or three lower-case words);
-identifiers, CSS classes, URLs and SQL do not look like that. Machine-facing texts are listed below by the call
-that carries them.
+identifiers, CSS classes, URLs and SQL do not look like that. In Python and JavaScript a single capitalised
+word ("Conference") is a label too, unless it is compared with something: then it is a value the PBX or the
+browser sends ("Up", "Escape"). Machine-facing texts are listed below by the call that carries them.
 """
 
 import ast
@@ -22,6 +23,9 @@ from babel.messages import extract
 from babel.messages.jslexer import tokenize
 
 PROSE = re.compile(r"^[A-Z][a-z']+(?:[ ,]+\S+)+|^[a-z]+(?: [a-z]+){2,}")
+WORD = re.compile(r"^[A-Z][a-z]+$")
+# Babel's lexer reads === as == then =, and !== as != then =.
+JS_COMPARISONS = {"==", "!="}
 PY_TRANSLATION_CALLS = {"_", "_lt"}
 PY_FOLDERS = ("models", "wizard", "controllers", "cli", "pbx", "tools")
 # The webhook's answers go to the PBX that posted an event (its administrator reads them in the PBX's logs),
@@ -91,6 +95,12 @@ def _python_string_is_exported(node, parents):
     return False
 
 
+def _python_prose(node, parents):
+    if PROSE.match(node.value):
+        return True
+    return WORD.match(node.value) is not None and not isinstance(parents.get(node), ast.Compare)
+
+
 def check_python(path, relative, failures, only_errors=False):
     source = path.read_bytes()
     try:
@@ -105,7 +115,7 @@ def check_python(path, relative, failures, only_errors=False):
     tree = ast.parse(source, filename=str(path))
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
     for node in ast.walk(tree):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and PROSE.match(node.value):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and _python_prose(node, parents):
             if only_errors and not _in_pbx_error(node, parents):
                 continue
             if not _python_string_is_exported(node, parents):
@@ -115,21 +125,38 @@ def check_python(path, relative, failures, only_errors=False):
 def check_javascript(path, relative, failures):
     calls = []  # the name before each open parenthesis: whose arguments we are in
     tokens = tokenize(path.read_text(encoding="utf-8"), jsx=False, dotted=True, template_string=True)
-    previous = None
+    previous = before = None
+    compared = None  # a one-word string just before a comparison: a value, not a label
     for token in tokens:
         if token.type in ("linecomment", "multilinecomment"):
             continue
+        if compared and not (token.type == "operator" and token.value in JS_COMPARISONS):
+            failures.append(_untranslated_js(relative, compared))
+        compared = None
         if token.type == "operator" and token.value == "(":
             name = previous.value if previous and previous.type == "name" else ""
             calls.append("console" if name.startswith("console.") else name.rpartition(".")[2])
         elif token.type == "operator" and token.value == ")" and calls:
             calls.pop()
-        elif token.type in ("string", "template_string") and PROSE.match(token.value[1:-1]):
-            if not JS_MACHINE_CALLS & set(calls):
-                failures.append(
-                    f"{relative}:{token.lineno}: {token.value[1:-1][:60]!r} is shown untranslated: wrap it in _t()."
-                )
-        previous = token
+        elif token.type in ("string", "template_string") and not JS_MACHINE_CALLS & set(calls):
+            text = token.value[1:-1]
+            if PROSE.match(text):
+                failures.append(_untranslated_js(relative, token))
+            elif WORD.match(text) and not _after_comparison(previous, before):
+                compared = token
+        previous, before = token, previous
+    if compared:
+        failures.append(_untranslated_js(relative, compared))
+
+
+def _after_comparison(previous, before):
+    if previous is None or previous.type != "operator":
+        return False
+    return previous.value in JS_COMPARISONS or (previous.value == "=" and before and before.value in JS_COMPARISONS)
+
+
+def _untranslated_js(relative, token):
+    return f"{relative}:{token.lineno}: {token.value[1:-1][:60]!r} is shown untranslated: wrap it in _t()."
 
 
 def _prose_literals(expression):

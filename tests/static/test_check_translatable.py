@@ -87,3 +87,20 @@ def test_prose_inside_template_expression_or_untranslated_attribute_fails(addon)
     assert len(failures) == 3
     assert "'Ringing now'" in failures[0] and "'Invite someone'" in failures[1]
     assert "aria-label" in failures[2]
+
+
+def test_a_single_word_label_fails_but_a_machine_value_compared_passes(addon):
+    """A one-word label ("Conference", the name a room's invitee saw) is prose too; a value compared with what
+    the PBX or the keyboard sends ("Up", "Escape") is not."""
+    addon(
+        "models/room.py",
+        "CALLER_NAME = 'Conference'\ndef up(channel):\n    return channel['state'] == 'Up' or 'Down' != channel\n",
+    )
+    addon(
+        "static/src/room.js",
+        'const state = "Ringing";\nif (ev.key === "Escape" || "Enter" == ev.key) {}\nconst ok = _t("Ended");\n',
+    )
+    assert failures_of(addon.root) == [
+        "models/room.py:1: 'Conference' is shown untranslated: wrap it in _().",
+        "static/src/room.js:1: 'Ringing' is shown untranslated: wrap it in _t().",
+    ]
