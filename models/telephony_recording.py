@@ -84,7 +84,7 @@ class TelephonyRecording(models.Model):
     )
     start_date = fields.Datetime(string="Started On", readonly=True)
     end_date = fields.Datetime(string="Ended On", readonly=True)
-    duration = fields.Integer(string="Duration (s)", readonly=True, help="Length of the stored audio, in seconds.")
+    duration = fields.Integer(string="Duration", readonly=True, help="Length of the stored audio, in seconds.")
     file_size = fields.Integer(string="Size (bytes)", readonly=True)
     checksum = fields.Char(string="SHA-256", readonly=True, help="SHA-256 of the file as the PBX served it.")
     attachment_id = fields.Many2one("ir.attachment", readonly=True, ondelete="set null")
@@ -170,9 +170,15 @@ class TelephonyRecording(models.Model):
         if kind in FINISHED_EVENTS:
             self.write({"state": "to_fetch", "end_date": when, "next_fetch_date": fields.Datetime.now()})
         else:
-            cause = (event.get("recording") or {}).get("cause") or ""
-            self.write({"state": "failed", "end_date": when, "last_error": cause})
+            cause = (event.get("recording") or {}).get("cause")
+            self.write({"state": "failed", "end_date": when, "last_error": self._failure_text(cause)})
         return True
+
+    def _failure_text(self, cause):
+        """Why the PBX stopped recording, for managers to read: in the company's language (the listener that
+        applies the event writes in nobody's), with Asterisk's own words for the cause."""
+        env = self.with_context(lang=self.company_id.partner_id.lang or self.env.lang).env
+        return env._("The PBX stopped the recording: %(cause)s", cause=cause or env._("it gave no reason"))
 
     # ------------------------------------------------------------------
     # Fetching

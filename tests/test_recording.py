@@ -123,8 +123,17 @@ class TestRecordingEvents(RecordingCase):
         failed[1]["recording"]["cause"] = "Cannot record channel while in bridge"
         self.pbx._apply_ari_events(failed)
         self.assertRecordValues(
-            self._recordings(), [{"state": "failed", "last_error": "Cannot record channel while in bridge"}]
+            self._recordings(),
+            [{"state": "failed", "last_error": "The PBX stopped the recording: Cannot record channel while in bridge"}],
         )
+
+    def test_a_failed_recording_is_explained_in_the_company_language(self):
+        """The listener applies the event in nobody's language: managers read why in their company's."""
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["telephony"], ["fr_FR"], overwrite=True)
+        self.company.partner_id.lang = "fr_FR"
+        self.pbx.with_context(lang="en_US")._apply_ari_events(self._events("RecordingStarted", "RecordingFailed"))
+        self.assertEqual(self._recordings().last_error, "L'IPBX a arrêté l'enregistrement : il n'a donné aucune raison")
 
     def test_a_room_session_is_journaled_on_the_room(self):
         name = f"{self.room._bridge_id()}-rec-0123456789ab"
