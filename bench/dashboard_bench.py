@@ -4,10 +4,11 @@ Run through ``bench/run`` (it prepares a database); prints figures, asserts noth
 load (every figure of the dashboard, summed from the call roll-up under the record rules) is timed for this
 month, this quarter and the last 12 months, next to Odoo's own way on the same data in the same run: the report
 panel's pivot view (``read_group`` with the pivot's row and column groupings and measures) and its graph view
-(calls per day and direction); then a plain user's own year in Asia/Kolkata and a manager's, whose +5:30 offset
-half-past hour buckets serve, and both on Lord Howe Island, whose +10:30 and +11 in one year only quarter hours
-serve (there the web client's time zone in the context, which the graph's days follow too). The roll-up is
-folded (the cron's job) and vacuumed (autovacuum's) first. ``--rows`` sets the journal's size.
+(calls per day and direction); then a manager's year filtered on one team and on one employee, a plain user's
+own year in Asia/Kolkata and a manager's, whose +5:30 offset half-past hour buckets serve, and both, and a team,
+on Lord Howe Island, whose +10:30 and +11 in one year only quarter hours serve (there the web client's time zone
+in the context, which the graph's days follow too). The roll-up is folded (the cron's job) and vacuumed (autovacuum's)
+first. ``--rows`` sets the journal's size.
 """
 
 import sys
@@ -23,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import open_registry, percentiles_ms  # noqa: E402
 
 USERS = 20
+TEAMS = 4
 ROUNDS = 20
 
 
@@ -45,18 +47,27 @@ def fill_journal(env, rows):
             for index in range(USERS)
         ]
     )
+    # Each agent is an employee of one of the teams, and their calls carry that employee, as the journal does.
+    teams = env["hr.department"].create([{"name": f"Bench team {index}"} for index in range(TEAMS)])
+    employees = env["hr.employee"].create(
+        [
+            {"name": user.name, "user_id": user.id, "department_id": teams[index % TEAMS].id}
+            for index, user in enumerate(users)
+        ]
+    )
     manager = env.ref("base.user_admin")
     manager.write({"telephony_enabled": True, "tz": "Europe/Paris"})
     env.flush_all()
     env.cr.execute("SELECT setseed(0.42)")
     env.cr.execute(
         """
-        INSERT INTO telephony_call (pbx_id, pbx_unique_id, company_id, user_id, direction, state, caller_number,
-                                    called_number, caller_number_e164, called_number_e164, contact_number_e164,
-                                    conference_id, start_date, answer_date, end_date, ring_seconds, talk_seconds,
-                                    followup_scheduled, callback_pending, create_date, write_date, create_uid,
-                                    write_uid)
+        INSERT INTO telephony_call (pbx_id, pbx_unique_id, company_id, user_id, employee_id, direction, state,
+                                    caller_number, called_number, caller_number_e164, called_number_e164,
+                                    contact_number_e164, conference_id, start_date, answer_date, end_date,
+                                    ring_seconds, talk_seconds, followup_scheduled, callback_pending, create_date,
+                                    write_date, create_uid, write_uid)
         SELECT %(pbx)s, 'bench-' || n, %(company)s, (%(users)s::int[])[1 + n %% %(user_count)s],
+               (%(employees)s::int[])[1 + n %% %(user_count)s],
                kind.direction, kind.state, kind.number, kind.extension, kind.number, NULL, kind.number,
                CASE WHEN n %% 17 = 0 THEN %(room)s END,
                kind.start_date, CASE WHEN kind.state = 'answered' THEN kind.start_date + kind.ring END,
@@ -77,6 +88,7 @@ def fill_journal(env, rows):
             "pbx": pbx.id,
             "company": company.id,
             "users": users.ids,
+            "employees": employees.ids,
             "user_count": USERS,
             "room": room.id,
             "rows": rows,
@@ -85,7 +97,7 @@ def fill_journal(env, rows):
     env["telephony.call"]._recompute_callback_pending_all()
     env.cr.execute("ANALYZE telephony_call")
     users.write({"telephony_enabled": True, "tz": "Asia/Kolkata"})
-    return manager, users[0]
+    return manager, users[0], teams[0]
 
 
 def timed(function, rounds=ROUNDS):
@@ -108,7 +120,7 @@ def main():
     with registry.cursor() as cr:
         env = api.Environment(cr, api.SUPERUSER_ID, {})
         started = time.perf_counter()
-        manager, agent = fill_journal(env, options.rows)
+        manager, agent, team = fill_journal(env, options.rows)
         cr.execute("SELECT count(*) FROM telephony_call_rollup")
         print(
             f"call dashboard: {options.rows:,} calls over 12 months inserted, roll-up included "
@@ -132,6 +144,14 @@ def main():
             ("last 12 months", year),
         ):
             print(f"    {label:<16}" + compare(manager_env, kwargs))
+        print(
+            f"  a manager filtering one team ({USERS // TEAMS} agents), last 12 months:"
+            + compare(manager_env, {**year, "department_ids": team.ids})
+        )
+        print(
+            "  a manager filtering one employee, last 12 months:"
+            + compare(manager_env, {**year, "user_ids": agent.ids})
+        )
         agent_env = env(user=agent.id, su=False)
         print(f"  a plain user's own calls (Asia/Kolkata), last 12 months:{compare(agent_env, year)}")
         kolkata = manager_env(context={**manager_env.context, "tz": "Asia/Kolkata"})
@@ -143,6 +163,10 @@ def main():
         )
         print(
             "  a manager on Lord Howe (quarter hours), last 12 months:" + compare(manager_env(context=lord_howe), year)
+        )
+        print(
+            "  a manager on Lord Howe filtering one team (quarter hours), last 12 months:"
+            + compare(manager_env(context=lord_howe), {**year, "department_ids": team.ids})
         )
         cr.rollback()
 

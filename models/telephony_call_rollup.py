@@ -25,8 +25,9 @@ deletes only rows of its snapshot, so the rows writers append meanwhile stay for
   rooms of a long period read the days fully inside it and the quarters at its two ends);
   ``c``: the 15-minute bucket with the company and direction only (the per-day series and the heatmap of a
   manager who filters nobody: no user dimension to multiply the rows); ``h``: the same per UTC hour, and
-  ``u``: per UTC hour with the user too (a user's own series and heatmap), a quarter of the rows, read when
-  every offset of the viewer's zone over the period is whole hours (see **Time zones**); ``i`` and ``v``, ``j``
+  ``u``: per UTC hour with the user and employee too (a user's own series and heatmap, a team's), a quarter of
+  the rows, read when every offset of the viewer's zone over the period is whole hours (see **Time zones**);
+  ``i`` and ``v``, ``j``
   and ``w``: ``h`` and ``u`` with hours that start at half past and at a quarter past (UTC 18:30 to 19:30, 18:15
   to 19:15), for zones whose offsets are whole hours and a half (Kolkata +5:30, Tehran +3:30, Adelaide +9:30 and
   +10:30, Newfoundland -3:30 and -2:30) or three quarters (Kathmandu +5:45, Eucla +8:45): a busy Kolkata
@@ -80,10 +81,12 @@ SUMS = (
 HOUR_GRAINS = {0: ("h", "u"), 30: ("i", "v"), 15: ("j", "w")}
 HOURLY = tuple(grain for grains in HOUR_GRAINS.values() for grain in grains)
 GRAINS = ("q", "d", "c", *HOURLY)
-# As SQL lists: the hourly grains, those without a user, and those without employees and rooms.
+# As SQL lists: the hourly grains, those without a user nor employee, and those without rooms.
 HOURLY_GRAINS = ", ".join(f"'{grain}'" for grain in HOURLY)
 COMPANY_GRAINS = ", ".join(f"'{grain}'" for grain in ("c", *(company for company, _user in HOUR_GRAINS.values())))
 TIME_GRAINS = f"'c', {HOURLY_GRAINS}"
+# What the table's comment records: a table kept with another layout is rebuilt (see _rollup_check_grains).
+LAYOUT = f"grains {' '.join(GRAINS)}; users' hours by employee"
 # Each hourly grain's bucket: the UTC hour, from its minute, that the call starts in.
 HOURLY_BUCKETS = "\n                ".join(
     f"WHEN grains.grain IN ('{company}', '{user}') "
@@ -99,7 +102,7 @@ CONTRIBUTIONS = f"""
                 {HOURLY_BUCKETS}
                 ELSE date_bin('15 minutes', delta.start_date, TIMESTAMP '2000-01-01') END AS bucket,
            CASE WHEN grains.grain IN ({COMPANY_GRAINS}) THEN 0 ELSE COALESCE(delta.user_id, 0) END AS user_id,
-           CASE WHEN grains.grain IN ({TIME_GRAINS}) THEN 0 ELSE COALESCE(delta.employee_id, 0) END AS employee_id,
+           CASE WHEN grains.grain IN ({COMPANY_GRAINS}) THEN 0 ELSE COALESCE(delta.employee_id, 0) END AS employee_id,
            CASE WHEN grains.grain IN ({TIME_GRAINS}) THEN 0 ELSE COALESCE(delta.conference_id, 0) END AS conference_id,
            delta.direction,
            delta.sign,
@@ -150,9 +153,9 @@ JOURNAL_RING_MAX = f"""(
        AND call.start_date < r.bucket + CASE WHEN r.grain = 'd' THEN interval '1 day'
                                              WHEN r.grain IN ({HOURLY_GRAINS}) THEN interval '1 hour'
                                              ELSE interval '15 minutes' END
-       AND (r.grain IN ({COMPANY_GRAINS}) OR COALESCE(call.user_id, 0) = r.user_id)
-       AND (r.grain IN ({TIME_GRAINS}) OR (COALESCE(call.employee_id, 0) = r.employee_id
-                                            AND COALESCE(call.conference_id, 0) = r.conference_id))
+       AND (r.grain IN ({COMPANY_GRAINS}) OR (COALESCE(call.user_id, 0) = r.user_id
+                                              AND COALESCE(call.employee_id, 0) = r.employee_id))
+       AND (r.grain IN ({TIME_GRAINS}) OR COALESCE(call.conference_id, 0) = r.conference_id)
        AND (r.viewer = 0 OR (r.viewer IN (call.answered_user_id, call.transfer_user_id, call.transferred_by_id)
                              AND r.viewer IS DISTINCT FROM call.user_id)))"""
 
@@ -264,6 +267,17 @@ class TelephonyCall(models.Model):
                         WHERE grain = '{grain}' AND viewer = 0"""
                 )
             )
+        # A team's series and heatmap (a manager filtering teams): its employees' hours, from the index alone
+        # (a team's year at 1,000,000 calls: 100 ms instead of 380 ms from quarter hours). Not for quarter hours:
+        # a team in a zone no hours serve (Lord Howe) reads 290 ms without one, which would weigh 100 MB.
+        for minutes, (_company_grain, grain) in HOUR_GRAINS.items():
+            cr.execute(
+                SQL(
+                    f"""CREATE INDEX IF NOT EXISTS {ROLLUP_TABLE}_employee_hours{_minutes_suffix(minutes)}_idx
+                        ON {ROLLUP_TABLE} (employee_id, bucket) INCLUDE (company_id, direction, n, answered_n)
+                        WHERE grain = '{grain}' AND viewer = 0 AND employee_id != 0"""
+                )
+            )
         cr.execute(
             SQL(
                 f"""CREATE INDEX IF NOT EXISTS {ROLLUP_TABLE}_viewer_idx
@@ -294,16 +308,15 @@ class TelephonyCall(models.Model):
             )
 
     def _rollup_check_grains(self, existed):
-        """Rebuild a roll-up kept with other grains (by an earlier version of this file, the table's comment
-        says): the dashboard would read grains its past calls lack, and count them as none. A new table needs
-        nothing: it is empty with an empty journal, or filled by the upgrade's migration."""
-        grains = f"grains {' '.join(GRAINS)}"
+        """Rebuild a roll-up kept with other grains or keys (by an earlier version of this file, the table's
+        comment says): the dashboard would read rows its past calls lack, and count them as none. A new table
+        needs nothing: it is empty with an empty journal, or filled by the upgrade's migration."""
         self.env.cr.execute(SQL("SELECT obj_description(%s::regclass, 'pg_class')", ROLLUP_TABLE))
-        if self.env.cr.fetchone()[0] == grains:
+        if self.env.cr.fetchone()[0] == LAYOUT:
             return
         if existed:
             self._rollup_rebuild()
-        self.env.cr.execute(SQL(f"COMMENT ON TABLE {ROLLUP_TABLE} IS %s", grains))
+        self.env.cr.execute(SQL(f"COMMENT ON TABLE {ROLLUP_TABLE} IS %s", LAYOUT))
 
     @api.model
     def _rollup_rebuild(self):

@@ -13,7 +13,7 @@ know what such a rule lets through.
 rooms read the UTC days fully inside it (grain ``d``) and the 15-minute buckets of its two ends (grain ``q``).
 The days and the heatmap read the coarsest buckets that fall in the viewer's local hours all through the period:
 hours from the minute past each UTC hour at which the local hours start (``h``, ``i`` or ``j`` for a manager who
-filters nobody, ``u``, ``v`` or ``w`` otherwise), or quarter hours (``c``, ``q``). Each bucket is placed in
+filters nobody, ``u``, ``v`` or ``w`` for users and teams), or quarter hours (``c``, ``q``). Each bucket is placed in
 local time by the UTC offsets of the period, pytz's (those its bounds and days are computed with, DST included),
 in integer arithmetic, then summed per local hour, day and heatmap cell.
 """
@@ -58,9 +58,7 @@ class TelephonyDashboard(models.AbstractModel):
             totals["ring_max"] = self._longest_ring(domain)
         offsets = _offsets(tz, start, end)
         company_grain, user_grain = HOUR_GRAINS.get(_local_hours_start(offsets), ("c", "q"))
-        if department_ids:
-            grain = "q"
-        elif viewer or user_ids:
+        if viewer or user_ids or department_ids:
             grain = user_grain
         else:
             grain = company_grain
@@ -105,7 +103,8 @@ class TelephonyDashboard(models.AbstractModel):
                 .with_context(active_test=False)
                 ._search([("department_id", "in", [int(dept) for dept in department_ids])])
             )
-            common.append(SQL("employee_id IN %s", employees.subselect()))
+            # "!= 0" lets the teams' indexes (of employees' rows only) serve.
+            common.append(SQL("employee_id != 0 AND employee_id IN %s", employees.subselect()))
         owned = [SQL("viewer = 0"), *([SQL("user_id = %s", viewer)] if viewer else []), *common]
         seen = SQL(" AND ").join([SQL("viewer = %s", viewer), *common]) if viewer else None
         return SQL(" AND ").join(owned), seen

@@ -140,7 +140,9 @@ class TestDashboardRollup(RollupCase):
                 for period in PERIODS:
                     self.assertRollupEqualsScan(user, zone, **period)
         self.assertRollupEqualsScan(self.manager, "Asia/Kathmandu", user_ids=[self.user_anna.id], **YEAR)
-        self.assertRollupEqualsScan(self.manager, "America/New_York", department_ids=[self.sales.id], **YEAR)
+        for zone in ("America/New_York", "Asia/Kolkata", "Asia/Kathmandu", "Australia/Lord_Howe"):
+            self.assertRollupEqualsScan(self.manager, zone, department_ids=[self.sales.id], **YEAR)
+        self.assertRollupEqualsScan(self.user_anna, "Asia/Kolkata", department_ids=[self.sales.id], **YEAR)
         self.assertRollupEqualsScan(self.user_erik, "Australia/Eucla", **YEAR)
         self.assertRollupEqualsScan(self.manager, "Asia/Kolkata", companies=self.company, **YEAR)
         self.assertRollupEqualsScan(self.manager, "Asia/Kolkata", companies=self.other_company, **YEAR)
@@ -283,6 +285,19 @@ class TestDashboardRollupChanges(RollupCase):
         self.env.cr.execute(f"COMMENT ON TABLE {ROLLUP_TABLE} IS 'grains q d c h u'")
         self.env["telephony.call"].init()
         data = self.assertRollupEqualsScan(self.user_anna, "Asia/Kolkata", **YEAR)
+        self.assertEqual(data["heatmap"]["max"], 1)
+
+    def test_an_update_rebuilds_a_rollup_whose_user_hours_had_no_employees(self):
+        """The version before kept users' hours without their employee: a team's hours read from it would be
+        empty."""
+        self._call("team", self.start, self.user_anna, employee_id=self.employee_anna.id)
+        self.env.flush_all()
+        self.env.cr.execute(
+            f"UPDATE {ROLLUP_TABLE} SET employee_id = 0 WHERE grain IN ('u', 'v', 'w')"  # noqa: S608
+        )
+        self.env.cr.execute(f"COMMENT ON TABLE {ROLLUP_TABLE} IS 'grains q d c h u i v j w'")
+        self.env["telephony.call"].init()
+        data = self.assertRollupEqualsScan(self.manager, department_ids=[self.sales.id], **YEAR)
         self.assertEqual(data["heatmap"]["max"], 1)
 
     def _edit_and_delete_calls(self):
