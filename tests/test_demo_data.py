@@ -36,3 +36,18 @@ class TestDemoData(TransactionCase):
         self.assertLessEqual(max(calls.mapped("start_date")), now)
         self.assertEqual(set(calls.mapped("direction")), {"inbound", "outbound", "internal"})
         self.assertTrue({"answered", "missed"} <= set(calls.mapped("state")))
+
+    def test_demo_teams_filter_the_managers_dashboard(self):
+        """A manager trying the Team filter sees the calls of that team's people, not an empty dashboard."""
+        chloe = self.env.ref("telephony.res_users_demo_chloe")
+        sales = self.env.ref("hr.dep_sales")
+        self.assertIn(self.env.ref("telephony.res_users_demo_anna"), sales.member_ids.user_id)
+        dashboard = self.env["telephony.dashboard"].with_user(chloe)
+        today = fields.Date.context_today(dashboard)
+        year = {"period": "custom", "date_from": today - timedelta(days=364), "date_to": today}
+        data = dashboard.get_dashboard_data(**year, department_ids=[sales.id])
+        self.assertIn(sales.id, [option["id"] for option in data["filters"]["departments"]])
+        team_calls = self.env["telephony.call"].search_count(data["domain"])
+        self.assertGreater(team_calls, 50)
+        self.assertLess(team_calls, self.env["telephony.call"].search_count([("pbx_id", "=", self.pbx.id)]))
+        self.assertEqual(next(kpi["value"] for kpi in data["kpis"] if kpi["key"] == "total"), team_calls)
