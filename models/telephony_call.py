@@ -38,6 +38,9 @@ class TelephonyCall(models.Model):
     _inherit = ["mail.thread", "mail.activity.mixin"]
     _description = "Phone Call"
     _order = "start_date desc, id desc"
+    # Nobody writes a call, so the default ("write") hid its activities (call-backs) from everyone but their
+    # assignee, managers included, and kept notes off its chatter: whoever may read the call may, as on a task.
+    _mail_post_access = "read"
     _check_company_auto = True
 
     direction = fields.Selection(

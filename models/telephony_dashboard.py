@@ -57,7 +57,7 @@ class TelephonyDashboard(models.AbstractModel):
             "employees": self._employees(sets["user"], domain),
             "heatmap": self._heatmap(sets["heat"]),
             "conferences": self._conferences(sets["room"], domain),
-            "followups_open": self._open_followups(user_ids),
+            "followups_open": self._open_followups(user_ids, department_ids),
             "filters": self._filter_options(),
         }
 
@@ -319,12 +319,15 @@ class TelephonyDashboard(models.AbstractModel):
             "domain": [*domain, ("conference_id", "!=", False)],
         }
 
-    def _open_followups(self, user_ids):
+    def _open_followups(self, user_ids, department_ids):
         domain = [("activity_type_id", "=", self.env.ref("telephony.mail_activity_type_call_back").id)]
         if not self.env.user.has_group(MANAGER_GROUP):
             domain.append(("user_id", "=", self.env.uid))
-        elif user_ids:
+        if user_ids:
             domain.append(("user_id", "in", [int(user_id) for user_id in user_ids]))
+        if department_ids:
+            # An activity is its user's: the team's are those of users who are employees of the team.
+            domain.append(("user_id.employee_ids.department_id", "in", [int(dept) for dept in department_ids]))
         return {"count": self.env["mail.activity"].search_count(domain), "domain": domain}
 
     def _filter_options(self):

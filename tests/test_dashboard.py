@@ -316,6 +316,31 @@ class TestCallBackFollowUp(TelephonyCase):
         self.env["telephony.call"]._cron_schedule_callbacks()
         self.assertEqual(dashboard.get_dashboard_data("today")["followups_open"]["count"], 1)
 
+    def test_a_team_filter_counts_the_teams_call_backs_only(self):
+        """A manager reads every call-back to do of their users (activities on calls nobody may write), and a
+        team's only once they pick it, as every other figure."""
+        sales = self.env["hr.department"].create({"name": "Sales", "company_id": self.company.id})
+        self.env["hr.employee"].create(
+            {"name": "Boris", "user_id": self.user_boris.id, "department_id": sales.id, "company_id": self.company.id}
+        )
+        (self.user_anna | self.user_boris | self.manager).telephony_enabled = True
+        self._missed("f-9", 3, "+33655500009")
+        self._missed("f-10", 3, "+33655500010", user=self.user_boris)
+        self.env["telephony.call"]._cron_schedule_callbacks()
+        dashboard = self.env["telephony.dashboard"].with_user(self.manager)
+        self.assertEqual(dashboard.get_dashboard_data("today")["followups_open"]["count"], 2)
+        team = dashboard.get_dashboard_data("today", department_ids=[sales.id])["followups_open"]
+        self.assertEqual(team["count"], 1)
+        self.assertEqual(
+            self.env["mail.activity"].with_user(self.manager).search(team["domain"]).user_id, self.user_boris
+        )
+        everyone = [("activity_type_id", "=", self.call_back_type.id)]
+        self.assertEqual(
+            self.env["mail.activity"].with_user(self.user_boris).search(everyone).user_id,
+            self.user_boris,
+            "a plain user sees no call-back on a call they may not read",
+        )
+
 
 @tagged("post_install", "-at_install")
 class TestStatisticsUi(HttpCase):
