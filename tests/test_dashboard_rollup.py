@@ -155,6 +155,33 @@ class TestDashboardRollup(RollupCase):
                 self.assertRollupEqualsScan(self.manager, zone, **period)
                 self.assertRollupEqualsScan(self.user_anna, zone, **period)
 
+    @freeze_time("2026-11-15 12:00:00")
+    def test_days_and_cells_count_the_calls_their_domains_list(self):
+        """The period's bounds, its days' domains and the roll-up place calls by pytz's offsets; the scan and a
+        heatmap cell's domain placed them by PostgreSQL's time zone data, which may be another version (here the
+        system's tzdata 2025b against pytz 2026f: Vancouver stays at -7 after 1 November 2026 for pytz only)."""
+        # 07:30 UTC is 00:30 on the 2nd at -7 and 23:30 on the 1st at -8.
+        for index in range(8):
+            self._call(f"vancouver-{index}", datetime(2026, 11, 2, 7, 30) + timedelta(hours=3 * index), self.user_anna)
+        with patch.object(self.registry["telephony.dashboard"], "_rollup_viewer", return_value=None):
+            self._assert_figures_count_their_domains(self.manager, "America/Vancouver", period="month")
+        self._assert_figures_count_their_domains(self.manager, "America/Vancouver", period="month")
+        data = self.assertRollupEqualsScan(self.manager, "America/Vancouver", period="month")
+        self.assertEqual(sum(data["days"]["series"][1]["values"]), 8)
+
+    def _assert_figures_count_their_domains(self, user, zone, **kwargs):
+        """What a user clicks lists the calls the figure counts: each day of each series, each heatmap cell."""
+        dashboard = self._dashboard(user, zone)
+        data = dashboard.get_dashboard_data(**kwargs)
+        calls = self.env["telephony.call"].with_user(user)
+        for series in data["days"]["series"]:
+            counted = [calls.search_count(domain) for domain in series["domains"]]
+            self.assertEqual(series["values"], counted, f"{series['key']} in {zone}")
+        for row in data["heatmap"]["rows"]:
+            for hour, value in enumerate(row["cells"]):
+                domain = dashboard.get_heatmap_domain(data["domain"], row["weekday"], hour)
+                self.assertEqual(value, calls.search_count(domain), f"weekday {row['weekday']} {hour}:00 in {zone}")
+
     def test_hour_buckets_serve_only_zones_whose_hours_they_fall_in(self):
         year = (datetime(2025, 11, 2), datetime(2026, 11, 2))
         for zone, hours_start in (
