@@ -1,5 +1,6 @@
 from bisect import bisect_right
 from datetime import datetime, time, timedelta
+from itertools import pairwise
 
 import pytz
 from dateutil.relativedelta import relativedelta
@@ -66,7 +67,10 @@ class TelephonyDashboard(models.AbstractModel):
         """The domain of the calls of one heatmap cell (ISO weekday, hour, in the user's time zone)."""
         self._check_dashboard_access()
         query = self.env["telephony.call"]._search(domain)
-        local = SQL(f"({CALL}.start_date AT TIME ZONE 'UTC' AT TIME ZONE %s)", self._tz().zone)
+        first, last = self.env.execute_query(query.select(SQL(f"MIN({CALL}.start_date), MAX({CALL}.start_date)")))[0]
+        if not first:
+            return [("id", "in", [])]
+        local = _local_start(_offsets(self._tz(), first, last + timedelta(seconds=1)))
         query.add_where(
             SQL("EXTRACT(ISODOW FROM %s) = %s AND EXTRACT(HOUR FROM %s) = %s", local, int(weekday), local, int(hour))
         )
@@ -145,10 +149,11 @@ class TelephonyDashboard(models.AbstractModel):
     def _figures(self, domain, tz, start, end, user_ids, department_ids):
         """Every figure of the calls of ``domain`` (from ``start`` to ``end``, for those users and teams), by
         block: see ``_scan``. The roll-up answers them when it can (telephony_dashboard_rollup.py)."""
-        return self._scan(domain, tz)
+        return self._scan(domain, tz, start, end)
 
-    def _scan(self, domain, tz):
-        """Every figure in one scan of the period's calls: one grouping set per block of the dashboard.
+    def _scan(self, domain, tz, start, end):
+        """Every figure in one scan of the period's calls (from ``start`` to ``end``): one grouping set per block
+        of the dashboard.
 
         Returns {set name: [row dict, ...]}: "total" (one row), "day" (local day, direction, answered),
         "user", "heat" (ISO weekday, local hour) and "room" (conference).
@@ -159,7 +164,7 @@ class TelephonyDashboard(models.AbstractModel):
         # rest of this read-only request's transaction.
         self.env.cr.execute("SET LOCAL jit = off")
         self.env.cr.execute("SET LOCAL work_mem = '64MB'")
-        local = SQL(f"({CALL}.start_date AT TIME ZONE 'UTC' AT TIME ZONE %s)", tz.zone)
+        local = _local_start(_offsets(tz, fields.Datetime.to_datetime(start), fields.Datetime.to_datetime(end)))
         calls = query.select(
             SQL("%s::date AS day", local),
             SQL("EXTRACT(ISODOW FROM %s)::int AS weekday", local),
@@ -352,6 +357,35 @@ def _no_change_between(changes, after, until):
     """Whether none of the sorted UTC instants ``changes`` is after ``after`` and until ``until``."""
     index = bisect_right(changes, after)
     return index == len(changes) or changes[index] > until
+
+
+def _offsets(tz, start, end):
+    """The UTC offsets of ``tz`` from ``start`` to ``end`` (naive UTC): [(first instant, offset), ...], the
+    first from ``start``, then one from each change of offset (DST) in the period."""
+    # pytz's changes of offset (zones with a single offset have none): the ones the period's bounds and days
+    # are computed with. Not PostgreSQL's AT TIME ZONE: the system's tzdata may be another version than pytz's
+    # (tzdata 2025b and pytz 2026f disagree on Vancouver from November 2026), and a call would be counted on a
+    # day or hour whose domain does not list it.
+    changes = [change for change in getattr(tz, "_utc_transition_times", ()) if start < change < end]
+    return [(instant, pytz.utc.localize(instant).astimezone(tz).utcoffset()) for instant in (start, *changes)]
+
+
+def _offset_seconds(offsets, instant):
+    """The UTC offset in seconds of ``instant`` (SQL of a naive UTC timestamp: a call's start, a roll-up row's
+    bucket) in the period of ``offsets``, as SQL."""
+    first, *changes = offsets
+    if not changes:
+        return SQL("%s", int(first[1].total_seconds()))
+    whens = SQL(" ").join(
+        SQL("WHEN %s < %s THEN %s", instant, change, int(offset.total_seconds()))
+        for (_since, offset), (change, _new_offset) in pairwise(offsets)
+    )
+    return SQL("(CASE %s ELSE %s END)", whens, int(changes[-1][1].total_seconds()))
+
+
+def _local_start(offsets):
+    """A call's start in local time (a naive timestamp) by the period's ``offsets``, as SQL."""
+    return SQL(f"({CALL}.start_date + %s * interval '1 second')", _offset_seconds(offsets, SQL(f"{CALL}.start_date")))
 
 
 def _kpi(key, label, value, domain, unit="count"):

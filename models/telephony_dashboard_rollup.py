@@ -19,14 +19,12 @@ in integer arithmetic, then summed per local hour, day and heatmap cell.
 """
 
 from datetime import datetime, time, timedelta
-from itertools import pairwise
-
-import pytz
 
 from odoo import fields, models
 from odoo.tools import SQL
 
 from .telephony_call_rollup import HOUR_GRAINS, ROLLUP_TABLE
+from .telephony_dashboard import _offset_seconds, _offsets
 
 # The call rules the roll-up reproduces, with the domains the addon ships (security/telephony_security.xml).
 CALL_RULES = {
@@ -184,7 +182,7 @@ class TelephonyDashboard(models.AbstractModel):
         # converting each row with AT TIME ZONE, extracting its fields as numerics and summing bigints as numerics
         # took two thirds of a plain user's year. Quarter hours are summed per local hour first (a fourth of the
         # rows to place in days and cells); hour buckets are one row per local hour already.
-        local_hour = SQL("(date_part('epoch', bucket)::bigint + %s) / 3600", _offset_seconds(offsets))
+        local_hour = SQL("(date_part('epoch', bucket)::bigint + %s) / 3600", _offset_seconds(offsets, SQL("bucket")))
         if quarters:
             hours = SQL(
                 """SELECT %s AS local_hour, direction, SUM(n::int)::int AS n, SUM(answered_n::int)::int AS answered_n
@@ -221,15 +219,6 @@ class TelephonyDashboard(models.AbstractModel):
         return sets
 
 
-def _offsets(tz, start, end):
-    """The UTC offsets of ``tz`` from ``start`` to ``end`` (naive UTC): [(first instant, offset), ...], the
-    first from ``start``, then one from each change of offset (DST) in the period."""
-    # pytz's changes of offset (zones with a single offset have none): the ones the period's bounds and days
-    # are computed with.
-    changes = [change for change in getattr(tz, "_utc_transition_times", ()) if start < change < end]
-    return [(instant, pytz.utc.localize(instant).astimezone(tz).utcoffset()) for instant in (start, *changes)]
-
-
 def _local_hours_start(offsets):
     """The minutes past each UTC hour at which every local hour starts over the period of ``offsets``: 0 where
     every offset is whole hours and changes on a UTC hour (Paris, New York), 30 where they are whole hours and a
@@ -243,15 +232,3 @@ def _local_hours_start(offsets):
         return None
     (start,) = starts
     return start.seconds // 60
-
-
-def _offset_seconds(offsets):
-    """The UTC offset in seconds of a roll-up row's ``bucket`` in the period of ``offsets``, as SQL."""
-    first, *changes = offsets
-    if not changes:
-        return SQL("%s", int(first[1].total_seconds()))
-    whens = SQL(" ").join(
-        SQL("WHEN bucket < %s THEN %s", change, int(offset.total_seconds()))
-        for (_since, offset), (change, _new_offset) in pairwise(offsets)
-    )
-    return SQL("(CASE %s ELSE %s END)", whens, int(changes[-1][1].total_seconds()))
