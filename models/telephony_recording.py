@@ -84,7 +84,7 @@ class TelephonyRecording(models.Model):
     )
     start_date = fields.Datetime(string="Started On", readonly=True)
     end_date = fields.Datetime(string="Ended On", readonly=True)
-    duration = fields.Integer(string="Duration", readonly=True, help="Length of the stored audio, in seconds.")
+    duration = fields.Integer(readonly=True, help="Length of the stored audio, in seconds.")
     file_size = fields.Integer(string="Size (bytes)", readonly=True)
     checksum = fields.Char(string="SHA-256", readonly=True, help="SHA-256 of the file as the PBX served it.")
     attachment_id = fields.Many2one("ir.attachment", readonly=True, ondelete="set null")
