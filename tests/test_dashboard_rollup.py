@@ -327,6 +327,69 @@ class TestDashboardRollupChanges(RollupCase):
         data = self.assertRollupEqualsScan(self.manager, department_ids=[self.sales.id], **YEAR)
         self.assertEqual(data["heatmap"]["max"], 1)
 
+    @freeze_time("2026-03-29 10:00:00")
+    def test_a_team_follows_its_employees_moves_in_users_hours(self):
+        """A team's series and heatmap read users' hours by employee: they follow an employee moved to another
+        team, archived or deleted, a call's employee written by the ORM or in SQL, employees without a user or of
+        another company, a user whose calls carry two employees, folded or not, as the scan does."""
+        support = self.env["hr.department"].create({"name": "Support", "company_id": self.company.id})
+        employee_boris = self.env["hr.employee"].create(
+            {"name": "Boris", "user_id": self.user_boris.id, "department_id": support.id, "company_id": self.company.id}
+        )
+        employee_erik = self.env["hr.employee"].create(
+            {"name": "Erik", "user_id": self.user_erik.id, "department_id": self.sales.id}
+            | {"company_id": self.other_company.id}
+        )
+        freelancer = self.env["hr.employee"].create(
+            {"name": "Freelancer", "department_id": self.sales.id, "company_id": self.company.id}
+        )
+        anna_support = self.env["hr.employee"].create(
+            {"name": "Anna at the support desk", "department_id": support.id, "company_id": self.company.id}
+        )
+        rng = random.Random(19)
+        employees = [self.employee_anna, anna_support, employee_boris, freelancer, employee_erik, None]
+        calls = self.env["telephony.call"]
+        for index in range(150):
+            start = FIRST_DAY + timedelta(seconds=rng.randint(0, 430 * 86400))
+            belgian = rng.random() < 0.15
+            users = [self.user_erik, None] if belgian else [self.user_anna, self.user_boris, self.manager, None]
+            employee = rng.choice(employees)
+            values = {
+                "employee_id": employee.id if employee else False,
+                "company_id": (self.other_company if belgian else self.company).id,
+                "direction": rng.choice(["inbound", "outbound"]),
+            }
+            if not belgian and rng.random() < 0.3:
+                values["answered_user_id"] = rng.choice([self.user_anna, self.user_boris]).id
+            calls |= self._call(f"team-{index}", start, rng.choice(users), **values)
+        winter = {"period": "custom", "date_from": "2026-05-01", "date_to": "2026-08-31"}
+
+        def check():
+            for team in ([self.sales.id], [support.id], [self.sales.id, support.id]):
+                for zone in ("Asia/Kathmandu", "Australia/Lord_Howe", "America/New_York"):
+                    self.assertRollupEqualsScan(self.manager, zone, department_ids=team, **YEAR)
+                self.assertRollupEqualsScan(self.manager, "Pacific/Chatham", department_ids=team, **winter)
+                self.assertRollupEqualsScan(self.manager, companies=self.company, department_ids=team, **YEAR)
+                self.assertRollupEqualsScan(
+                    self.manager, department_ids=team, user_ids=[self.user_anna.id, self.user_boris.id], **YEAR
+                )
+                for user in (self.user_anna, self.user_boris, self.user_erik):
+                    self.assertRollupEqualsScan(user, "Asia/Kolkata", department_ids=team, **YEAR)
+
+        check()
+        employee_boris.department_id = self.sales
+        freelancer.active = False
+        calls[:30].employee_id = employee_boris
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE telephony_call SET employee_id = %s WHERE id IN %s", (anna_support.id, tuple(calls[30:60].ids))
+        )
+        self.env.invalidate_all()
+        check()
+        self.env["telephony.call"]._rollup_compact()
+        anna_support.unlink()
+        check()
+
     def _edit_and_delete_calls(self):
         for index in range(20):
             call = self._call(
