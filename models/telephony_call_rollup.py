@@ -309,13 +309,19 @@ class TelephonyCall(models.Model):
 
     def _rollup_check_grains(self, existed):
         """Rebuild a roll-up kept with other grains or keys (by an earlier version of this file, the table's
-        comment says): the dashboard would read rows its past calls lack, and count them as none. A new table
-        needs nothing: it is empty with an empty journal, or filled by the upgrade's migration."""
+        comment says): the dashboard would read rows its past calls lack, and count them as none. Its indexes
+        are made again too: that version may have made one of the same name with other columns, which
+        ``CREATE INDEX IF NOT EXISTS`` would keep. A new table needs nothing: it is empty with an empty journal,
+        or filled by the upgrade's migration."""
         self.env.cr.execute(SQL("SELECT obj_description(%s::regclass, 'pg_class')", ROLLUP_TABLE))
         if self.env.cr.fetchone()[0] == LAYOUT:
             return
         if existed:
+            self.env.cr.execute(SQL("SELECT indexname FROM pg_indexes WHERE tablename = %s", ROLLUP_TABLE))
+            for (index,) in self.env.cr.fetchall():
+                self.env.cr.execute(SQL("DROP INDEX %s", SQL.identifier(index)))
             self._rollup_rebuild()
+            self._rollup_create_table()
         self.env.cr.execute(SQL(f"COMMENT ON TABLE {ROLLUP_TABLE} IS %s", LAYOUT))
 
     @api.model
