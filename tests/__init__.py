@@ -38,3 +38,4 @@ from . import test_recording
 from . import test_recording_listener
 from . import test_recording_supervision_attack
 from . import test_translations
+from . import test_attack_call_chatter
