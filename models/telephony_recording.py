@@ -338,6 +338,8 @@ class TelephonyRecording(models.Model):
         target._message_log(body=message, author_id=self.env.user.partner_id.id)
 
     def _played_lately(self, target, message):
+        # Only the lines this log wrote count: whoever reads a call may post on it, and a comment saying the same
+        # words is theirs to rewrite afterwards (a playback it stood for would be noted nowhere).
         since = fields.Datetime.now() - timedelta(minutes=PLAYBACK_LOG_MINUTES)
         lately = (
             self.env["mail.message"]
@@ -347,6 +349,7 @@ class TelephonyRecording(models.Model):
                     ("model", "=", target._name),
                     ("res_id", "=", target.id),
                     ("author_id", "=", self.env.user.partner_id.id),
+                    ("message_type", "=", "notification"),
                     ("date", ">=", since),
                     ("body", "ilike", self.name),
                 ]
