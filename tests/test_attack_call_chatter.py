@@ -136,3 +136,27 @@ class TestAttackCallChatter(RecordingCase):
         self.assertEqual(len(logged), 1, "the playback is noted on the call, whatever its listener wrote there")
         self.assertEqual(logged.author_id, self.manager.partner_id)
         self.assertEqual(logged.message_type, "notification")
+
+    def test_a_plain_users_dashboard_filters_count_only_their_own_call_backs(self):
+        """Users and teams a plain user picks narrow their own call-backs: never a colleague's, and no error
+        for a user who reads no employee."""
+        sales = self.env["hr.department"].create({"name": "Sales", "company_id": self.company.id})
+        for user in (self.user_anna, self.user_boris):
+            self.env["hr.employee"].create(
+                {"name": user.name, "user_id": user.id, "department_id": sales.id, "company_id": self.company.id}
+            )
+        client = self.env["res.partner"].create({"name": "Boris's client"})
+        client.activity_schedule(activity_type_id=self.call_back.id, user_id=self.user_boris.id)
+        self.user_anna.telephony_enabled = True
+        dashboard = self._as(self.env["telephony.dashboard"], self.user_anna)
+        for filters, count in (
+            ({}, 1),
+            ({"user_ids": [self.user_boris.id]}, 0),
+            ({"department_ids": [sales.id]}, 1),
+            ({"user_ids": [self.user_boris.id], "department_ids": [sales.id]}, 0),
+        ):
+            with self.subTest(**filters):
+                followups = dashboard.get_dashboard_data("today", **filters)["followups_open"]
+                self.assertEqual(followups["count"], count)
+                listed = self._as(self.env["mail.activity"], self.user_anna).search(followups["domain"])
+                self.assertEqual(listed, self.activity if count else self.env["mail.activity"])
